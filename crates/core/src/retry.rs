@@ -1,0 +1,240 @@
+//! Retry policy and the vendor classifier hook.
+//!
+//! The default decisions, in order:
+//! - a connect failure (nothing sent) moves the request to the next node, whatever its
+//!   method; the failed node is set aside and the pool re-resolves in the background;
+//! - a TLS failure is returned at once (every node presents the same certificate);
+//! - an I/O error or a timeout after sending is retried only for idempotent requests;
+//! - 429 and 503 are retried with backoff for any method, honouring `Retry-After`;
+//! - everything else is returned to the caller.
+//!
+//! A vendor [`Classifier`] sees every outcome first and may return a [`Verdict`] (retry a
+//! "resource locked" error, re-authenticate on an expired token). Attempts and wall time
+//! bound every retry.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, StatusCode};
+
+use crate::error::{Error, ErrorKind};
+use crate::poll::{Backoff, Jitter};
+
+/// What a request attempt produced, as shown to a [`Classifier`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome<'a> {
+    /// The server answered.
+    Response {
+        /// The status.
+        status: StatusCode,
+        /// The headers.
+        headers: &'a HeaderMap,
+        /// The buffered body; `None` for a streaming response (not read yet).
+        body: Option<&'a [u8]>,
+    },
+    /// The attempt failed without a response.
+    Error(&'a Error),
+}
+
+/// A classifier's decision about one outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// Hand the response (or error) to the caller.
+    Done,
+    /// Send the request again after a backoff (or after `after`, when the server said),
+    /// within the policy's attempt and time bounds. Only return this when resending is
+    /// safe: the server rejected the request without acting on it.
+    Retry {
+        /// A wait requested by the server, overriding the backoff.
+        after: Option<Duration>,
+    },
+    /// The credentials were rejected: refresh them once and resend.
+    Reauthenticate,
+}
+
+/// A vendor's view of outcomes: lock-busy codes, token expiry, "server busy" bodies.
+pub trait Classifier: Send + Sync + fmt::Debug {
+    /// Returns a verdict, or `None` to let the core policy decide.
+    fn classify(&self, outcome: &Outcome<'_>, idempotent: bool) -> Option<Verdict>;
+}
+
+/// How many times and for how long the transport retries a request.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (connect failover to another node is free).
+    pub max_attempts: u32,
+    /// Wall-clock bound over all attempts and waits.
+    pub max_elapsed: Duration,
+    /// Waits between attempts.
+    pub backoff: Backoff,
+    /// The longest `Retry-After` honoured; longer requests are capped to it.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            max_elapsed: Duration::from_secs(60),
+            backoff: Backoff::exponential(Duration::from_millis(200), 2.0, Duration::from_secs(10))
+                .with_jitter(Jitter::Proportional(0.2)),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries (connect failover to another node still happens).
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Sets the attempt bound.
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// Sets the wall-time bound.
+    pub fn with_max_elapsed(mut self, d: Duration) -> Self {
+        self.max_elapsed = d;
+        self
+    }
+
+    /// Sets the backoff between attempts.
+    pub fn with_backoff(mut self, b: Backoff) -> Self {
+        self.backoff = b;
+        self
+    }
+}
+
+/// The core's own decision for an outcome no classifier claimed.
+pub(crate) fn default_verdict(outcome: &Outcome<'_>, idempotent: bool) -> Verdict {
+    match outcome {
+        Outcome::Response {
+            status, headers, ..
+        } => match status.as_u16() {
+            429 | 503 => Verdict::Retry {
+                after: retry_after(headers),
+            },
+            _ => Verdict::Done,
+        },
+        Outcome::Error(e) => match e.kind() {
+            // Nothing was sent: safe for any method.
+            ErrorKind::Connect => Verdict::Retry { after: None },
+            ErrorKind::Io | ErrorKind::Timeout if idempotent => Verdict::Retry { after: None },
+            _ => Verdict::Done,
+        },
+    }
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = parse_http_date(value)?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only form servers should send.
+fn parse_http_date(s: &str) -> Option<SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let day: u64 = parts[1].parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])? as u64
+        + 1;
+    let year: u64 = parts[3].parse().ok()?;
+    let hms: Vec<u64> = parts[4]
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if hms.len() != 3 || !(1..=31).contains(&day) || year < 1970 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), valid for any Gregorian date.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(784_111_777))
+        );
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn defaults() {
+        let h = HeaderMap::new();
+        let busy = Outcome::Response {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            headers: &h,
+            body: None,
+        };
+        assert_eq!(
+            default_verdict(&busy, false),
+            Verdict::Retry { after: None }
+        );
+        let ok = Outcome::Response {
+            status: StatusCode::OK,
+            headers: &h,
+            body: None,
+        };
+        assert_eq!(default_verdict(&ok, true), Verdict::Done);
+        let io = Error::new(ErrorKind::Io);
+        assert_eq!(default_verdict(&Outcome::Error(&io), false), Verdict::Done);
+        assert_eq!(
+            default_verdict(&Outcome::Error(&io), true),
+            Verdict::Retry { after: None }
+        );
+        let tls = Error::new(ErrorKind::Tls);
+        assert_eq!(default_verdict(&Outcome::Error(&tls), true), Verdict::Done);
+    }
+}

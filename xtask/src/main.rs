@@ -1,0 +1,218 @@
+//! Project automation, run as `cargo xtask <command>` (see <https://github.com/matklad/cargo-xtask/>).
+//!
+//! - `demo`: the seeds' workflows end to end against the embedded mock servers.
+//! - `test`: what CI runs: format check, clippy with `-D warnings`, every test.
+//! - `bench`: the transport benchmark (core vs a bare hyper-util client, same mock, same run).
+//! - `mock <vendor> [flags]`: a mock server standalone, printing `ready <url>...`.
+//!
+//! It depends on nothing but the standard library, so it builds first and fast.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  demo                 run the demos against the embedded mock servers
+  test                 fmt check, clippy -D warnings, every unit, doc and integration test
+  bench                transport benchmark: storkit-core vs bare hyper-util on the 4-node mock
+  mock <vendor> ...    start a mock server standalone (vendors: demo); `mock <vendor> --help`
+";
+
+/// Mocks that `cargo xtask mock` can start: vendor name, package, binary, leading args.
+const MOCKS: &[(&str, &str, &str, &[&str])] =
+    &[("demo", "storkit-mock", "storkit-mock", &["demo"])];
+
+/// Demo programs, run in this order: package, example.
+const DEMOS: &[(&str, &str)] = &[("storkit-core", "core_tour")];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&root),
+        Some("demo") => demo(&root),
+        Some("bench") => bench(&root),
+        Some("mock") => mock(&root, &args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    cargo(root, &["fmt", "--all", "--", "--check"])?;
+    cargo(
+        root,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    cargo(root, &["test", "--workspace", "--all-targets", "--locked"])?;
+    cargo(root, &["test", "--workspace", "--doc", "--locked"])?;
+    tidy(root)?;
+    eprintln!("xtask test: all green");
+    Ok(())
+}
+
+/// Repository rules no compiler checks.
+fn tidy(root: &Path) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for dir in ["crates", "tests", "xtask"] {
+        collect_rs(&root.join(dir), &mut files);
+    }
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let rel = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            if t.starts_with("#[ignore") {
+                problems.push(format!("{rel}:{}: #[ignore]: every test must run", n + 1));
+            }
+            let doc = t.starts_with("///") || t.starts_with("//!");
+            if doc && (t.contains("```ignore") || t.contains("```rust,ignore")) {
+                problems.push(format!("{rel}:{}: ignored doc test", n + 1));
+            }
+            if rel.contains("/src/") && (t.contains("todo!(") || t.contains("unimplemented!(")) {
+                problems.push(format!(
+                    "{rel}:{}: todo!/unimplemented! in shipped code",
+                    n + 1
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("tidy:\n  {}", problems.join("\n  ")))
+    }
+}
+
+fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target") {
+                collect_rs(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && !path.ends_with("xtask/src/main.rs")
+        {
+            out.push(path);
+        }
+    }
+}
+
+fn demo(root: &Path) -> Result<(), String> {
+    for (package, example) in DEMOS {
+        cargo(
+            root,
+            &["run", "--quiet", "-p", package, "--example", example],
+        )?;
+    }
+    Ok(())
+}
+
+fn bench(root: &Path) -> Result<(), String> {
+    cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "storkit-mock",
+            "--bin",
+            "storkit-mock",
+        ],
+    )?;
+    let mock = root.join("target/release/storkit-mock");
+    let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("$ cargo bench -p storkit-core --bench transport");
+    let status = Command::new(cargo_bin)
+        .args([
+            "bench",
+            "--quiet",
+            "-p",
+            "storkit-core",
+            "--bench",
+            "transport",
+        ])
+        .env("STORKIT_MOCK_BIN", &mock)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("benchmark failed ({status})"))
+    }
+}
+
+fn mock(root: &Path, args: &[String]) -> Result<(), String> {
+    let Some(vendor) = args.first() else {
+        let names: Vec<&str> = MOCKS.iter().map(|m| m.0).collect();
+        return Err(format!("which mock? one of: {}", names.join(", ")));
+    };
+    let Some((_, package, bin, lead)) = MOCKS.iter().find(|m| m.0 == vendor) else {
+        let names: Vec<&str> = MOCKS.iter().map(|m| m.0).collect();
+        return Err(format!(
+            "unknown mock `{vendor}`; one of: {}",
+            names.join(", ")
+        ));
+    };
+    let mut cargo_args: Vec<&str> = vec!["run", "--quiet", "-p", package, "--bin", bin, "--"];
+    cargo_args.extend_from_slice(lead);
+    cargo_args.extend(args[1..].iter().map(String::as_str));
+    cargo(root, &cargo_args)
+}
