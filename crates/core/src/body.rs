@@ -90,7 +90,7 @@ impl Body {
 
     /// Moves the body out, leaving an empty one.
     pub(crate) fn take(&mut self) -> Body {
-        std::mem::replace(self, Body::empty())
+        std::mem::take(self)
     }
 
     pub(crate) fn into_http(self) -> HttpBody {

@@ -566,19 +566,20 @@ impl Client {
             };
 
             // Nothing was sent: another node can take the request, whatever its method.
-            if let Err(e) = &outcome {
-                if e.kind() == ErrorKind::Connect && request.node.is_none() {
-                    inner.pool.set_aside(node.ip);
-                    inner.pool.refresh_after_failure();
-                    unreachable.push(node.ip);
-                    let fresh_body = body_template.is_some();
-                    if unreachable.len() < inner.pool.node_count() && fresh_body {
-                        tracing::info!(node = %node.ip, "connect failed; trying the next node");
-                        continue;
-                    }
-                    // Every node failed: wait and go round again if the budget allows.
-                    unreachable.clear();
+            if let Err(e) = &outcome
+                && e.kind() == ErrorKind::Connect
+                && request.node.is_none()
+            {
+                inner.pool.set_aside(node.ip);
+                inner.pool.refresh_after_failure();
+                unreachable.push(node.ip);
+                let fresh_body = body_template.is_some();
+                if unreachable.len() < inner.pool.node_count() && fresh_body {
+                    tracing::info!(node = %node.ip, "connect failed; trying the next node");
+                    continue;
                 }
+                // Every node failed: wait and go round again if the budget allows.
+                unreachable.clear();
             }
 
             let wait = match verdict {
@@ -789,20 +790,20 @@ fn classify_transport_error(e: hyper_util::client::legacy::Error) -> Error {
 }
 
 fn has_rustls_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    // io::Error::source() skips the error it wraps, and TLS errors arrive wrapped twice
+    // (hyper-util's connector error around tokio-rustls's io::Error): look inside.
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = current {
         if err.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
-                return true;
-            }
-        }
-        current = err.source();
+        current = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     false
 }

@@ -1,6 +1,63 @@
 //! Vendor-neutral transport for storage management REST APIs.
 //!
-//! TEMPORARY crate docs.
+//! `storkit-core` is what every vendor crate of the workspace (`storkit-hitachi-block`,
+//! and later HCP, VRG and ONTAP Select Deploy) stands on. It knows no vendor: it sends
+//! requests to one logical system reached through one or many nodes, and owns the policy
+//! around them.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use storkit_core::{Client, Request, TlsPolicy};
+//! # let mock = storkit_mock::MockServer::start(
+//! #     storkit_mock::ServerConfig::new()
+//! #         .ips(["127.0.0.2".parse()?, "127.0.0.3".parse()?])
+//! #         .tls(storkit_mock::TlsSettings::new(["array.example.test"])),
+//! #     storkit_mock::demo::DemoApp::new(),
+//! # ).await?;
+//! # let ca_pem = mock.tls().ok_or("no tls")?.ca_pem();
+//! # let port = mock.port();
+//!
+//! // One system, two nodes; Host and SNI carry the name, TCP goes to each node in turn.
+//! let client = Client::builder(format!("https://array.example.test:{port}"))
+//!     .nodes(["127.0.0.2".parse()?, "127.0.0.3".parse()?])
+//!     .tls(TlsPolicy::custom_ca_pem(ca_pem)?)
+//!     .build()?;
+//!
+//! let response = client.send(Request::get("/echo").query("q", "a b")).await?;
+//! assert!(response.is_success());
+//! println!("{} answered in {:?}", response.node(), response.timings().total);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it does
+//! - **Transport** ([`Client`]): hyper 1 + hyper-util pooled HTTP/1.1 connections, one
+//!   pool per node, idle connections really closed after the idle timeout (default 30 s),
+//!   connect timeout, a per-attempt deadline that covers the body, buffered
+//!   ([`Client::send`]) and streaming ([`Client::send_streaming`], [`Body::from_stream`])
+//!   bodies both ways.
+//! - **Node pool**: addresses from [`resolve::HickoryResolver`] (configurable name
+//!   servers, OS cache bypassed), [`resolve::SystemResolver`] or a static list. Round robin
+//!   over nodes; a node that fails to connect is set aside and the request goes to the next
+//!   one (safe for any method: nothing was sent). Re-resolution on failure (debounced), on
+//!   TTL expiry and on demand ([`Client::refresh_nodes`]); a failed refresh keeps the old
+//!   nodes and reports an error.
+//! - **TLS** ([`TlsPolicy`]): webpki roots by default, a custom CA bundle, SHA-256
+//!   certificate pins (`AB:CD:..` or hex) that still verify handshake signatures, and
+//!   [`TlsPolicy::DangerAcceptInvalidCerts`] only when named. rustls with the ring provider,
+//!   passed explicitly.
+//! - **Auth** ([`Authenticator`]): stamps requests; secrets are [`secrecy::SecretString`],
+//!   headers are marked sensitive, and `Debug` prints no secret.
+//! - **Retries** ([`RetryPolicy`], [`Classifier`]): see [`retry`] for the rules; vendors
+//!   add their codes (lock busy, token expiry) through a classifier.
+//! - **Job polling** ([`poll::Poller`]): backoff with first wait, factor, cap, attempts,
+//!   deadline, jitter from an injectable RNG, cancellation and progress events;
+//!   [`poll::PollPolicy::seeds`] reproduces the vendor sample programs' schedule.
+//! - **Errors** ([`Error`]): a kind that says whether it is retried, the phase, the status,
+//!   the request id and the vendor detail; `Display` shows no secret and no query string.
+//! - **Timings** ([`Timings`]) on every response, and a `tracing` span per request with
+//!   method, path (no query), node, status and request id.
 
 pub mod auth;
 pub mod body;
@@ -22,5 +79,10 @@ pub use pool::NodeStatus;
 pub use request::Request;
 pub use response::{Response, ResponseBody, StreamingResponse, Timings};
 pub use retry::{Classifier, Outcome, RetryPolicy, Verdict};
-pub use tls::TlsPolicy;
-pub use {http, secrecy};
+pub use tls::{Pin, TlsPolicy};
+
+/// The `http` crate, whose types ([`http::Method`], [`http::StatusCode`],
+/// [`http::HeaderMap`]) appear in this API.
+pub use http;
+/// The `secrecy` crate, whose [`secrecy::SecretString`] holds every secret.
+pub use secrecy;

@@ -1,0 +1,153 @@
+//! `storkit-mock demo`: the demo handler, standalone, on chosen loopback addresses.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use storkit_mock::cli::{self, Args, CliError};
+use storkit_mock::demo::DemoApp;
+use storkit_mock::{DnsServer, MockServer, ServerConfig, TlsSettings};
+
+const PROGRAM: &str = "storkit-mock";
+
+const USAGE: &str = "\
+usage: storkit-mock demo [options]
+
+Serves the demo app (GET /bytes/{n}, /echo, /sink, /status/{code}, /jobs) on loopback
+addresses, prints `ready <url> [<url>...]` on stdout once it accepts connections, and runs
+until killed.
+
+options:
+  --ips LIST           comma-separated loopback addresses (default 127.0.0.1)
+  --port N             port for every address; 0 picks a free one (default 0)
+  --tls                serve HTTPS with a certificate generated at start; its SHA-256
+                       fingerprint is printed on stderr
+  --name FQDN          DNS name for the certificate (and for --dns)
+  --dns ADDR           also serve DNS on ADDR (UDP and TCP), answering FQDN with the
+                       addresses; needs --name
+  --ca-out FILE        write the CA certificate (PEM) to FILE; needs --tls
+  --idle-close-ms N    close keep-alive connections idle for N milliseconds
+  -h, --help           print this help";
+
+struct Demo {
+    config: ServerConfig,
+    name: Option<String>,
+    dns: Option<SocketAddr>,
+    ca_out: Option<String>,
+}
+
+fn parse(raw: Vec<String>) -> Result<Demo, CliError> {
+    let args = Args::parse(
+        raw,
+        &["tls"],
+        &["ips", "port", "name", "dns", "ca-out", "idle-close-ms"],
+    )?;
+    match args.positionals() {
+        [command] if command == "demo" => {}
+        [] => return Err(CliError::Other("missing command (try `demo`)".into())),
+        [other, ..] => return Err(CliError::Other(format!("unknown command {other:?}"))),
+    }
+    let ips = args
+        .ip_list("ips")?
+        .unwrap_or_else(|| vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+    if let Some(ip) = ips.iter().find(|ip| !ip.is_loopback()) {
+        return Err(CliError::Invalid {
+            name: "ips".into(),
+            value: ip.to_string(),
+            reason: "not a loopback address".into(),
+        });
+    }
+    let name = args.value("name").map(str::to_owned);
+    let tls = args.flag("tls");
+    let dns = args.parse_value::<SocketAddr>("dns")?;
+    let ca_out = args.value("ca-out").map(str::to_owned);
+    if dns.is_some() && name.is_none() {
+        return Err(CliError::Other("--dns needs --name".into()));
+    }
+    if ca_out.is_some() && !tls {
+        return Err(CliError::Other("--ca-out needs --tls".into()));
+    }
+
+    let mut config = ServerConfig::new()
+        .ips(ips)
+        .port(args.parse_value("port")?.unwrap_or(0));
+    if tls {
+        config = config.tls(TlsSettings::new(name.clone()));
+    }
+    if let Some(ms) = args.parse_value::<u64>("idle-close-ms")? {
+        config = config.idle_close(Duration::from_millis(ms));
+    }
+    if let Some(name) = &name {
+        config = config.host_name(name.clone());
+    }
+    Ok(Demo {
+        config,
+        name,
+        dns,
+        ca_out,
+    })
+}
+
+fn main() -> ExitCode {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if cli::wants_help(&raw) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let demo = match parse(raw) {
+        Ok(demo) => demo,
+        Err(error) => return cli::usage_error(PROGRAM, &error, USAGE),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{PROGRAM}: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(demo))
+}
+
+async fn run(demo: Demo) -> ExitCode {
+    let ips = demo.config.ips.clone();
+    let server = match MockServer::start(demo.config, DemoApp::new()).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("{PROGRAM}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Kept alive until the process is killed.
+    let _dns = match (demo.dns, &demo.name) {
+        (Some(addr), Some(name)) => match DnsServer::start(addr).await {
+            Ok(dns) => {
+                dns.set(name, ips);
+                eprintln!("dns {} {name}", dns.addr());
+                Some(dns)
+            }
+            Err(error) => {
+                eprintln!("{PROGRAM}: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => None,
+    };
+    if let Some(tls) = server.tls() {
+        cli::print_fingerprint(tls);
+        if let Some(path) = &demo.ca_out
+            && let Err(error) = std::fs::write(path, tls.ca_pem())
+        {
+            eprintln!("{PROGRAM}: cannot write {path}: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Err(error) = cli::print_ready(&server.urls()) {
+        eprintln!("{PROGRAM}: cannot write to stdout: {error}");
+        return ExitCode::FAILURE;
+    }
+    cli::run_until_killed().await;
+    ExitCode::SUCCESS
+}
