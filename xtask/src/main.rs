@@ -18,15 +18,29 @@ commands:
   demo                 run the demos against the embedded mock servers
   test                 fmt check, clippy -D warnings, every unit, doc and integration test
   bench                transport benchmark: storkit-core vs bare hyper-util on the 4-node mock
-  mock <vendor> ...    start a mock server standalone (vendors: demo); `mock <vendor> --help`
+  mock <vendor> ...    start a mock server standalone (vendors: demo, hitachi); `mock <vendor> --help`
 ";
 
 /// Mocks that `cargo xtask mock` can start: vendor name, package, binary, leading args.
-const MOCKS: &[(&str, &str, &str, &[&str])] =
-    &[("demo", "storkit-mock", "storkit-mock", &["demo"])];
+const MOCKS: &[(&str, &str, &str, &[&str])] = &[
+    ("demo", "storkit-mock", "storkit-mock", &["demo"]),
+    (
+        "hitachi",
+        "storkit-hitachi-block-mock",
+        "storkit-hitachi-block-mock",
+        &[],
+    ),
+];
 
 /// Demo programs, run in this order: package, example.
-const DEMOS: &[(&str, &str)] = &[("storkit-core", "core_tour")];
+const DEMOS: &[(&str, &str)] = &[
+    ("storkit-core", "core_tour"),
+    ("storkit-hitachi-block", "register_remote_storage"),
+    ("storkit-hitachi-block", "shadowimage_pair"),
+];
+
+/// Python packages the seed-program tests need (the vendors' samples use `requests`).
+const PYTHON_REQUIREMENTS: &str = "crates/hitachi-block-mock/seeds/requirements.txt";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -75,6 +89,7 @@ fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
 }
 
 fn test(root: &Path) -> Result<(), String> {
+    python_requirements(root)?;
     cargo(root, &["fmt", "--all", "--", "--check"])?;
     cargo(
         root,
@@ -93,6 +108,30 @@ fn test(root: &Path) -> Result<(), String> {
     tidy(root)?;
     eprintln!("xtask test: all green");
     Ok(())
+}
+
+/// Installs the Python packages the seed-program tests run with, when missing.
+fn python_requirements(root: &Path) -> Result<(), String> {
+    let have = Command::new("python3")
+        .args(["-c", "import requests"])
+        .status()
+        .map_err(|e| format!("python3 is needed by the seed-program tests: {e}"))?;
+    if have.success() {
+        return Ok(());
+    }
+    eprintln!("$ python3 -m pip install -r {PYTHON_REQUIREMENTS}");
+    let status = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "-r", PYTHON_REQUIREMENTS])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run pip: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "pip install -r {PYTHON_REQUIREMENTS} failed ({status})"
+        ))
+    }
 }
 
 /// Repository rules no compiler checks.

@@ -43,7 +43,7 @@ impl Drop for Mock {
 }
 
 fn start_mock(bin: &str) -> Mock {
-    let mut child = Command::new(&bin)
+    let mut child = Command::new(bin)
         .args([
             "demo",
             "--ips",

@@ -21,7 +21,7 @@ use crate::pool::{ConnMeta, Node, NodePool, NodeSettings, NodeStatus};
 use crate::request::{AuthChoice, Request};
 use crate::resolve::{Resolve, StaticResolver, SystemResolver};
 use crate::response::{Meta, Response, ResponseBody, StreamingResponse, Timings};
-use crate::retry::{Classifier, Outcome, RetryPolicy, Verdict, default_verdict};
+use crate::retry::{Classifier, Outcome, RequestView, RetryPolicy, Verdict, default_verdict};
 use crate::tls::{self, TlsPolicy};
 
 /// Configures a [`Client`].
@@ -558,10 +558,15 @@ impl Client {
                     }
                     Err(e) => Outcome::Error(e),
                 };
+                let request_view = RequestView {
+                    method: &method,
+                    path: &path,
+                    idempotent,
+                };
                 inner
                     .classifier
                     .as_ref()
-                    .and_then(|c| c.classify(&view, idempotent))
+                    .and_then(|c| c.classify(&request_view, &view))
                     .unwrap_or_else(|| default_verdict(&view, idempotent))
             };
 
@@ -731,7 +736,10 @@ impl Client {
 
     async fn collect(&self, mut body: Incoming, deadline: Instant) -> Result<Bytes, Error> {
         let limit = self.inner.max_response_body;
-        let mut buf = BytesMut::new();
+        // Most management responses arrive in one chunk: keep it without copying.
+        let mut first: Option<Bytes> = None;
+        let mut rest = BytesMut::new();
+        let mut len = 0usize;
         loop {
             let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
                 Err(_) => {
@@ -739,7 +747,12 @@ impl Client {
                         .with_phase(Phase::MaybeSent)
                         .with_message("deadline passed while reading the body"));
                 }
-                Ok(None) => return Ok(buf.freeze()),
+                Ok(None) => {
+                    return Ok(match first {
+                        Some(b) if rest.is_empty() => b,
+                        _ => rest.freeze(),
+                    });
+                }
                 Ok(Some(Err(e))) => {
                     return Err(Error::new(ErrorKind::Io)
                         .with_phase(Phase::MaybeSent)
@@ -749,12 +762,20 @@ impl Client {
                 Ok(Some(Ok(frame))) => frame,
             };
             if let Ok(data) = frame.into_data() {
-                if buf.len() + data.len() > limit {
+                len += data.len();
+                if len > limit {
                     return Err(Error::decode(format!(
                         "response body larger than {limit} bytes; use send_streaming"
                     )));
                 }
-                buf.extend_from_slice(&data);
+                match first.take() {
+                    None if rest.is_empty() => first = Some(data),
+                    Some(previous) => {
+                        rest.extend_from_slice(&previous);
+                        rest.extend_from_slice(&data);
+                    }
+                    None => rest.extend_from_slice(&data),
+                }
             }
         }
     }

@@ -78,7 +78,7 @@ pub use error::{BoxError, Error, ErrorKind, Phase};
 pub use pool::NodeStatus;
 pub use request::Request;
 pub use response::{Response, ResponseBody, StreamingResponse, Timings};
-pub use retry::{Classifier, Outcome, RetryPolicy, Verdict};
+pub use retry::{Classifier, Outcome, RequestView, RetryPolicy, Verdict};
 pub use tls::{Pin, TlsPolicy};
 
 /// The `http` crate, whose types ([`http::Method`], [`http::StatusCode`],

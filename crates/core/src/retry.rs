@@ -54,10 +54,33 @@ pub enum Verdict {
     Reauthenticate,
 }
 
+/// The request an outcome belongs to, as shown to a [`Classifier`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequestView<'a> {
+    /// The method.
+    pub method: &'a http::Method,
+    /// The path, without the query string.
+    pub path: &'a str,
+    /// Whether sending it twice is harmless.
+    pub idempotent: bool,
+}
+
+impl<'a> RequestView<'a> {
+    /// A view of a request (for classifier tests).
+    pub fn new(method: &'a http::Method, path: &'a str, idempotent: bool) -> Self {
+        RequestView {
+            method,
+            path,
+            idempotent,
+        }
+    }
+}
+
 /// A vendor's view of outcomes: lock-busy codes, token expiry, "server busy" bodies.
 pub trait Classifier: Send + Sync + fmt::Debug {
     /// Returns a verdict, or `None` to let the core policy decide.
-    fn classify(&self, outcome: &Outcome<'_>, idempotent: bool) -> Option<Verdict>;
+    fn classify(&self, request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict>;
 }
 
 /// How many times and for how long the transport retries a request.

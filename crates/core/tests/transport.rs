@@ -12,8 +12,8 @@ use storkit_core::auth::{Authenticator, BoxFuture};
 use storkit_core::http::{HeaderMap, StatusCode};
 use storkit_core::resolve::HickoryResolver;
 use storkit_core::{
-    Classifier, Client, ClientBuilder, Error, ErrorKind, Outcome, Phase, Request, RetryPolicy,
-    TlsPolicy, Verdict,
+    Classifier, Client, ClientBuilder, Error, ErrorKind, Outcome, Phase, Request, RequestView,
+    RetryPolicy, TlsPolicy, Verdict,
 };
 use storkit_mock::demo::DemoApp;
 use storkit_mock::{
@@ -377,7 +377,7 @@ async fn a_get_is_resent_after_a_broken_connection() {
 struct LockedIsBusy;
 
 impl Classifier for LockedIsBusy {
-    fn classify(&self, outcome: &Outcome<'_>, _idempotent: bool) -> Option<Verdict> {
+    fn classify(&self, _request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict> {
         match outcome {
             Outcome::Response {
                 status,
@@ -445,7 +445,7 @@ impl Authenticator for Session {
 struct ExpiredIs401;
 
 impl Classifier for ExpiredIs401 {
-    fn classify(&self, outcome: &Outcome<'_>, _idempotent: bool) -> Option<Verdict> {
+    fn classify(&self, _request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict> {
         match outcome {
             Outcome::Response { status, .. } if *status == StatusCode::UNAUTHORIZED => {
                 Some(Verdict::Reauthenticate)

@@ -1,0 +1,16 @@
+//! The mock over real sockets (HTTPS on 127.0.0.100–127.0.0.130), one module per family of
+//! endpoints.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod basics;
+mod hosts;
+mod jobs;
+mod ldevs;
+mod local_copy;
+mod locks;
+mod python;
+mod remote;
+mod sessions;
+mod snapshots;
+mod support;

@@ -1,0 +1,115 @@
+//! Hitachi VSP block storage through the Configuration Manager REST API.
+//!
+//! A client for the REST API of Hitachi VSP arrays (the Configuration Manager server, or
+//! the REST server embedded in the SVP/GUM), on the `storkit-core` transport: verified
+//! TLS by default, retries that understand Hitachi's busy and lock codes, jobs waited for,
+//! sessions that are always discarded.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use storkit_hitachi_block::local_copy::{ActionOptions, CreateLocalClonePair};
+//! use storkit_hitachi_block::{HitachiClient, TlsPolicy};
+//! # let mock = storkit_hitachi_block_mock::HitachiMock::start(
+//! #     storkit_mock::ServerConfig::new()
+//! #         .ips(["127.0.0.240".parse()?])
+//! #         .tls(storkit_mock::TlsSettings::new(["array.example.test"])),
+//! #     storkit_hitachi_block_mock::ArrayConfig::new("VSP G900", 410000).user("admin", "secret"),
+//! # ).await?;
+//! # let url = mock.url();
+//! # let pin = mock.server().tls().ok_or("no tls")?.fingerprint_hex_colon();
+//!
+//! // The REST server's certificate is self-signed: pin it rather than disabling checks.
+//! let client = HitachiClient::builder(url)
+//!     .credentials("admin", "secret".to_owned())
+//!     .model_serial("VSP G900", 410000) // storageDeviceId 886000410000
+//!     .tls(TlsPolicy::pinned([pin.as_str()])?)
+//!     .build()
+//!     .await?;
+//! client.require_api_version(1, 2).await?;
+//!
+//! // The session is discarded when the closure ends, fails or is cancelled.
+//! let status = client
+//!     .with_session(|session| async move {
+//!         let pairs = session.local_copy_pairs();
+//!         let id = pairs
+//!             .create(&CreateLocalClonePair::shadow_image("SI_347", "p_347-348", 347, 348))
+//!             .await?;
+//!         pairs.split(&id, ActionOptions::default().copy_pace(3)).await?;
+//!         Ok(pairs.get(&id).await?.pvol_status)
+//!     })
+//!     .await?;
+//! assert_eq!(status.to_string(), "PSUS");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How it works
+//! - **Endpoint**: base URL plus storageDeviceId, from model and serial
+//!   ([`StorageDeviceId::from_model_serial`], every model of the reference table) or
+//!   discovered by serial (`GET /v1/objects/storages`). Object URLs use the long form
+//!   `/ConfigurationManager/v1/objects/storages/{id}/...` ([`UrlForm`]).
+//! - **Version**: [`HitachiClient::require_api_version`] fails with
+//!   [`HitachiError::VersionTooOld`] (remote storage needs 1.9, ShadowImage 1.2).
+//! - **Sessions** ([`Session`]): Basic login (optional `aliveTime`), then
+//!   `Authorization: Session <token>`; bound to the node (controller) that created them;
+//!   re-login once on 401 (never while holding a resource lock); optional keep-alive; the
+//!   64-session limit (503) is waited out with backoff. [`Session::close`] discards; a
+//!   session dropped open is discarded in the background; [`HitachiClient::with_session`]
+//!   discards on success, error and cancellation.
+//! - **Jobs** ([`Job`]): every asynchronous call sends `Response-Job-Status: Completed` and
+//!   polls the job as a fallback with the core poller ([`PollPolicy::seeds`] reproduces the
+//!   samples: 1 s, doubling, 120 s cap, 10 polls). A failed job is
+//!   [`HitachiError::JobFailed`] with the message id, SSB1/SSB2 or return code.
+//!   `affectedResources` resolve to [`AffectedResource`]s.
+//! - **Retries** ([`HitachiClassifier`]): lock busy (KART40050/51/52-E, SSB 2E11/2205,
+//!   2E11/2207, EX_EACCES), server busy (KART00003-E), `solutionType: RETRY`, 503, 500 with
+//!   an HTML body and blank 200 are retried within the client's limits; KART30013-E and the
+//!   no-retry SSB list never are.
+//! - **Errors**: every method returns [`storkit_core::Error`]; the Hitachi detail is a
+//!   [`HitachiError`] ([`HitachiErrorExt::hitachi`], [`HitachiErrorExt::api_error`]).
+//!
+//! [`PollPolicy::seeds`]: storkit_core::poll::PollPolicy::seeds
+
+mod classifier;
+mod client;
+pub mod error;
+pub mod jobs;
+pub mod local_copy;
+mod names;
+pub mod remote_storage;
+mod session;
+pub mod storage_id;
+pub mod version;
+
+pub use classifier::HitachiClassifier;
+pub use client::{HitachiClient, HitachiClientBuilder, StorageSelector, StorageSummary, UrlForm};
+pub use error::{ApiError, HitachiError, HitachiErrorExt};
+pub use jobs::{AffectedResource, Job, JobState, JobStatus};
+pub use session::{REMOTE_AUTHORIZATION, RESPONSE_JOB_STATUS, Session};
+pub use storage_id::StorageDeviceId;
+pub use storkit_core::{Error, ErrorKind, TlsPolicy};
+pub use version::ApiVersion;
+pub mod ldevs;
+pub mod storages;
+pub use ldevs::{CreateLdev, Ldev, LdevId, LdevQuery, Ldevs};
+pub use storages::StorageDetail;
+pub mod host_groups;
+pub mod locks;
+pub mod luns;
+pub mod pools;
+pub mod ports;
+pub mod remote_copy;
+pub mod snapshots;
+pub use host_groups::{
+    CreateHostGroup, HostGroup, HostGroupId, HostGroups, HostWwn, HostWwnId, HostWwns,
+};
+pub use locks::{ResourceLock, lock_both};
+pub use luns::{Lun, LunId, Luns, MapLun};
+pub use pools::{Pool, Pools};
+pub use ports::{Port, PortQuery, Ports};
+pub use remote_copy::{
+    CreateRemoteCopyPair, RemoteCopyGroup, RemoteCopyGroupId, RemoteCopyGroups, RemoteCopyPair,
+    RemoteCopyPairId, RemoteCopyPairs, ReplicationType,
+};
+pub use snapshots::{CreateSnapshot, Snapshot, SnapshotId, Snapshots};

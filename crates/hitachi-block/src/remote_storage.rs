@@ -1,0 +1,199 @@
+//! Remote storage registration (`remote-storages`), which needs a session on the remote
+//! array in `Remote-Authorization`.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use storkit_core::{Error, Request};
+
+use crate::jobs::Job;
+use crate::session::{REMOTE_AUTHORIZATION, Session, check};
+use crate::storage_id::StorageDeviceId;
+
+/// The body of `POST remote-storages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RegisterRemoteStorage {
+    /// The remote array's storageDeviceId.
+    pub storage_device_id: String,
+    /// The remote REST server's address (the remote GUM or SVP).
+    pub rest_server_ip: String,
+    /// The remote REST server's port.
+    pub rest_server_port: u16,
+    /// Also register this array on the remote side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_mutual_discovery: Option<bool>,
+}
+
+impl RegisterRemoteStorage {
+    /// The seed's request: id, address and port.
+    pub fn new(
+        remote: &StorageDeviceId,
+        rest_server_ip: impl Into<String>,
+        rest_server_port: u16,
+    ) -> Self {
+        RegisterRemoteStorage {
+            storage_device_id: remote.to_string(),
+            rest_server_ip: rest_server_ip.into(),
+            rest_server_port,
+            is_mutual_discovery: None,
+        }
+    }
+
+    /// Sets `isMutualDiscovery`.
+    pub fn mutual_discovery(mut self, yes: bool) -> Self {
+        self.is_mutual_discovery = Some(yes);
+        self
+    }
+}
+
+/// How the arrays talk.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CommunicationMode {
+    /// e.g. `lanConnectionMode`.
+    #[serde(default)]
+    pub communication_mode: Option<String>,
+}
+
+/// A registered remote storage system.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RemoteStorage {
+    /// Its storageDeviceId.
+    pub storage_device_id: String,
+    /// DKC type (values undocumented).
+    #[serde(default, deserialize_with = "text")]
+    pub dkc_type: Option<String>,
+    /// Its REST server address.
+    #[serde(default, deserialize_with = "text")]
+    pub rest_server_ip: Option<String>,
+    /// Its REST server port (sent as a number or a numeric string).
+    #[serde(default, deserialize_with = "text")]
+    pub rest_server_port: Option<String>,
+    /// Its model.
+    #[serde(default, deserialize_with = "text")]
+    pub model: Option<String>,
+    /// Its serial number.
+    #[serde(default, deserialize_with = "text")]
+    pub serial_number: Option<String>,
+    /// Controller 1's address.
+    #[serde(default, deserialize_with = "text")]
+    pub ctl1_ip: Option<String>,
+    /// Controller 2's address.
+    #[serde(default, deserialize_with = "text")]
+    pub ctl2_ip: Option<String>,
+    /// Communication modes.
+    #[serde(default)]
+    pub communication_modes: Vec<CommunicationMode>,
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+#[derive(Deserialize)]
+struct DataList<T> {
+    #[serde(default = "Vec::new")]
+    data: Vec<T>,
+}
+
+/// Remote storage systems registered on a session's storage system.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteStorages<'a> {
+    session: &'a Session,
+}
+
+impl Session {
+    /// Remote storage registration.
+    pub fn remote_storages(&self) -> RemoteStorages<'_> {
+        RemoteStorages { session: self }
+    }
+}
+
+impl RemoteStorages<'_> {
+    fn path(&self, rest: &str) -> String {
+        self.session
+            .client()
+            .object_path(&format!("/remote-storages{rest}"))
+    }
+
+    /// Registers a remote storage system; `remote` is a session on that system's REST
+    /// server. Returns the finished job (its first affected resource is the registration).
+    pub async fn register(
+        &self,
+        remote: &Session,
+        spec: &RegisterRemoteStorage,
+    ) -> Result<Job, Error> {
+        let path = self.path("");
+        let token = remote.remote_authorization()?;
+        self.session
+            .run_job(|| {
+                Request::post(path.clone())
+                    .json(spec)
+                    .sensitive_header(REMOTE_AUTHORIZATION, &token)
+            })
+            .await
+    }
+
+    /// One registration, by the remote storageDeviceId.
+    pub async fn get(&self, remote: &str) -> Result<RemoteStorage, Error> {
+        self.session
+            .get_json(&self.path(&format!("/{remote}")))
+            .await
+    }
+
+    /// All registrations.
+    pub async fn list(&self) -> Result<Vec<RemoteStorage>, Error> {
+        let response = check(self.session.send(Request::get(self.path(""))).await?)?;
+        Ok(response.json::<DataList<RemoteStorage>>()?.data)
+    }
+
+    /// Removes a registration (and, with `mutual`, the remote side's registration of this
+    /// system).
+    pub async fn delete(
+        &self,
+        remote_session: &Session,
+        remote: &str,
+        mutual: Option<bool>,
+    ) -> Result<Job, Error> {
+        let path = self.path(&format!("/{remote}"));
+        let token = remote_session.remote_authorization()?;
+        self.session
+            .run_job(|| {
+                let mut r =
+                    Request::delete(path.clone()).sensitive_header(REMOTE_AUTHORIZATION, &token);
+                if let Some(m) = mutual {
+                    r = r.json(&serde_json::json!({ "isMutualDeletion": m }));
+                }
+                r
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn seed_body_and_lenient_fields() {
+        let id: StorageDeviceId = "886000420000".parse().unwrap();
+        let body =
+            serde_json::to_value(RegisterRemoteStorage::new(&id, "192.0.2.200", 443)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"storageDeviceId":"886000420000","restServerIp":"192.0.2.200","restServerPort":443})
+        );
+        let rs: RemoteStorage = serde_json::from_str(r#"{"storageDeviceId":"886000420000","dkcType":"Remote","restServerPort":"443","serialNumber":420000,"model":"VSP G900","communicationModes":[{"communicationMode":"lanConnectionMode"}]}"#).unwrap();
+        assert_eq!(rs.rest_server_port.as_deref(), Some("443"));
+        assert_eq!(rs.serial_number.as_deref(), Some("420000"));
+    }
+}
