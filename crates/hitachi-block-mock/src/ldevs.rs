@@ -106,7 +106,8 @@ fn list(state: &State, call: &Call) -> Result<Reply, ApiError> {
     let head = query_u64(call, "headLdevId")?.unwrap_or(0);
     let head = u32::try_from(head)
         .ok()
-        .filter(|h| *h <= MAX_LDEV_ID)
+        // Heads past the last id (clients walk up to 65535, as Cinder) give an empty page.
+        .filter(|h| *h <= 65_535)
         .ok_or_else(|| ApiError::invalid("headLdevId", "The LDEV ID is out of range."))?;
     let count = query_u64(call, "count")?.unwrap_or(DEFAULT_COUNT);
     if !(1..=MAX_COUNT).contains(&count) {

@@ -5,6 +5,7 @@
 //! `solutionType: RETRY`, 503, 500 with an HTML body, and a blank 200 (the REST server's
 //! symptom after long uptime, reference §16.2), except on session discard. Never retried:
 //! KART30013-E and the no-retry SSB list. A 401 asks the session to log in again once.
+//! Jobs that fail on a lock are resent by [`Session::run_job`](crate::Session::run_job).
 //! Transport failures follow the core rules (resent only when idempotent).
 
 use storkit_core::http::header::CONTENT_TYPE;
@@ -13,7 +14,6 @@ use storkit_core::retry::retry_after;
 use storkit_core::{Classifier, Outcome, RequestView, Verdict};
 
 use crate::error::ApiError;
-use crate::jobs::{Job, JobState};
 
 /// Hitachi's retry rules (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,8 +35,9 @@ impl Classifier for HitachiClassifier {
         let body = (*body)?;
         let after = retry_after(headers);
         let retry = Some(Verdict::Retry { after });
-        let error = ApiError::from_body(body).or_else(|| failed_job_error(body));
-        if let Some(error) = &error {
+        // A 202 whose job already failed on a lock is resent by `Session::run_job`, which
+        // also sees failures found while polling: one retry loop, one budget.
+        if let Some(error) = &ApiError::from_body(body) {
             if error.is_permanent() {
                 return Some(Verdict::Done);
             }
@@ -55,15 +56,6 @@ impl Classifier for HitachiClassifier {
             _ => None,
         }
     }
-}
-
-/// The error of a job that came back finished and failed in the 202 itself (the server
-/// honoured `Response-Job-Status: Completed`).
-fn failed_job_error(body: &[u8]) -> Option<ApiError> {
-    let job = Job::from_body(body)?;
-    (job.is_finished() && job.state == JobState::Failed)
-        .then_some(job.error)
-        .flatten()
 }
 
 fn is_session_discard(request: &RequestView<'_>) -> bool {
@@ -129,12 +121,13 @@ mod tests {
         );
         assert_eq!(post(400, r#"{"messageId":"KART20008-E"}"#), None);
         assert_eq!(post(401, ""), Some(Verdict::Reauthenticate));
+        // Job failures are resent by the job runner, not here (one budget, not two).
         assert_eq!(
             post(
                 202,
                 r#"{"jobId":1,"status":"Completed","state":"Failed","error":{"messageId":"KART40051-E"}}"#
             ),
-            retry
+            None
         );
         assert_eq!(
             post(

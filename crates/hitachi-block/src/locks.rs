@@ -61,7 +61,7 @@ async fn release(session: &Session) -> Result<(), Error> {
             // The count stays at 1 while the request is out, so the session does not log in
             // again under it; if this future is dropped here, the lock's Drop tries again.
             let path = lock_path(session, "unlock");
-            let result = session.run_job(|| Request::post(path.clone())).await;
+            let result = session.run_job_once(|| Request::post(path.clone())).await;
             held.fetch_sub(1, Ordering::SeqCst);
             match &result {
                 Ok(_) => tracing::debug!(session = session.id(), "resource group unlocked"),
@@ -109,7 +109,7 @@ impl Drop for PendingLock {
                 return;
             }
             let path = lock_path(&session, "unlock");
-            if let Err(e) = session.run_job(|| Request::post(path.clone())).await {
+            if let Err(e) = session.run_job_once(|| Request::post(path.clone())).await {
                 tracing::info!(session = id, error = %e, "unlock after an abandoned lock request failed (it was probably not taken)");
             }
         });

@@ -316,6 +316,22 @@ impl Session {
     where
         F: Fn() -> Request,
     {
+        self.run_job_inner(make, true).await
+    }
+
+    /// As [`run_job`](Session::run_job), but a failed job is never sent again (for
+    /// requests a resend cannot fix, such as an unlock refused to a non-holder).
+    pub async fn run_job_once<F>(&self, make: F) -> Result<Job, Error>
+    where
+        F: Fn() -> Request,
+    {
+        self.run_job_inner(make, false).await
+    }
+
+    async fn run_job_inner<F>(&self, make: F, resend: bool) -> Result<Job, Error>
+    where
+        F: Fn() -> Request,
+    {
         let retry = &self.inner.client.inner.retry;
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
@@ -348,7 +364,8 @@ impl Session {
             let error = job.error.clone().unwrap_or_default();
             let transient = error.is_lock_busy() || error.is_server_busy() || error.says_retry();
             let wait = retry.backoff.base(attempt - 1);
-            if transient
+            if resend
+                && transient
                 && !error.is_permanent()
                 && attempt < retry.max_attempts
                 && started.elapsed() + wait <= retry.max_elapsed

@@ -938,11 +938,9 @@ async fn resource_locks_belong_to_their_session() {
         }
         other => panic!("{other:?} / {err:?}"),
     }
-    // Retried, and bounded by B's budget. Two retry loops apply it today (the classifier
-    // retries the 202 whose finished job failed on the lock, and `run_job` sends the job
-    // again), so 2 attempts become 2 x 2 requests; 2 is what `max_attempts(2)` promises.
+    // Retried, and bounded by B's budget: exactly what `max_attempts(2)` promises.
     let sent = posts(log) - before;
-    assert!((2..=4).contains(&sent), "{sent} POSTs for max_attempts(2)");
+    assert_eq!(sent, 2, "{sent} POSTs for max_attempts(2)");
     assert!(!array.ldev_exists(600));
     // B can still read.
     assert_eq!(b.ldevs().get(347).await.unwrap().ldev_id, 347);
