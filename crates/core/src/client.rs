@@ -514,6 +514,7 @@ impl Client {
         let mut unreachable: Vec<IpAddr> = Vec::new();
 
         loop {
+            let mut every_node_failed = false;
             inner.pool.ensure_ready().await.map_err(ctx)?;
             let node = match request.node {
                 Some(ip) => inner.pool.node_for(ip).map_err(ctx)?,
@@ -579,12 +580,13 @@ impl Client {
                 inner.pool.refresh_after_failure();
                 unreachable.push(node.ip);
                 let fresh_body = body_template.is_some();
-                if unreachable.len() < inner.pool.node_count() && fresh_body {
+                if inner.pool.has_untried(&unreachable) && fresh_body {
                     tracing::info!(node = %node.ip, "connect failed; trying the next node");
                     continue;
                 }
                 // Every node failed: wait and go round again if the budget allows.
                 unreachable.clear();
+                every_node_failed = true;
             }
 
             let wait = match verdict {
@@ -627,7 +629,20 @@ impl Client {
                         "retrying"
                     );
                     drop(outcome);
-                    tokio::time::sleep(wait).await;
+                    if every_node_failed {
+                        // The failures started a re-resolution, but a backoff is far
+                        // shorter than a DNS lookup: retrying without it would go round
+                        // the same dead nodes again. Wait for it alongside the backoff,
+                        // within the time budget.
+                        let budget = inner.retry.max_elapsed.saturating_sub(started.elapsed());
+                        let refresh = tokio::time::timeout(
+                            budget,
+                            inner.pool.refresh_after_failure_and_wait(),
+                        );
+                        let _ = tokio::join!(tokio::time::sleep(wait), refresh);
+                    } else {
+                        tokio::time::sleep(wait).await;
+                    }
                 }
                 None => return outcome.map(|a| (a, sends)),
             }
@@ -702,14 +717,21 @@ impl Client {
         streaming: bool,
     ) -> Result<Attempt, Error> {
         let started = Instant::now();
-        let response = match tokio::time::timeout_at(deadline, node.client.request(request)).await {
-            Err(_) => {
+        // One timer for the whole exchange, head and body: a timer per body frame costs
+        // a timer-wheel insert and removal each time.
+        let timer = tokio::time::sleep_until(deadline);
+        tokio::pin!(timer);
+        let response = tokio::select! {
+            biased;
+            r = node.client.request(request) => match r {
+                Err(e) => return Err(classify_transport_error(e)),
+                Ok(r) => r,
+            },
+            () = &mut timer => {
                 return Err(Error::new(ErrorKind::Timeout)
                     .with_phase(Phase::MaybeSent)
                     .with_message("no response before the deadline"));
             }
-            Ok(Err(e)) => return Err(classify_transport_error(e)),
-            Ok(Ok(r)) => r,
         };
         let first_byte = started.elapsed();
         let meta = response.extensions().get::<ConnMeta>();
@@ -719,7 +741,7 @@ impl Client {
         let reply = if streaming {
             Reply::Streaming { parts, body }
         } else {
-            let body = self.collect(body, deadline).await?;
+            let body = self.collect(body, timer.as_mut()).await?;
             Reply::Buffered { parts, body }
         };
         Ok(Attempt {
@@ -734,15 +756,24 @@ impl Client {
         })
     }
 
-    async fn collect(&self, mut body: Incoming, deadline: Instant) -> Result<Bytes, Error> {
+    async fn collect(
+        &self,
+        mut body: Incoming,
+        mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
+    ) -> Result<Bytes, Error> {
         let limit = self.inner.max_response_body;
         // Most management responses arrive in one chunk: keep it without copying.
         let mut first: Option<Bytes> = None;
         let mut rest = BytesMut::new();
         let mut len = 0usize;
         loop {
-            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-                Err(_) => {
+            let next = tokio::select! {
+                biased;
+                f = body.frame() => Ok(f),
+                () = &mut timer => Err(()),
+            };
+            let frame = match next {
+                Err(()) => {
                     return Err(Error::new(ErrorKind::Timeout)
                         .with_phase(Phase::MaybeSent)
                         .with_message("deadline passed while reading the body"));

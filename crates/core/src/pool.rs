@@ -71,7 +71,9 @@ pub(crate) struct NodePool {
     settings: NodeSettings,
     state: RwLock<PoolState>,
     cursor: AtomicUsize,
-    refresh_lock: tokio::sync::Mutex<()>,
+    /// Held for the whole of a lookup, by a background refresh from the moment it is
+    /// scheduled: waiting for it is waiting for the refresh in flight.
+    refresh_lock: Arc<tokio::sync::Mutex<()>>,
     last_failure_refresh: Mutex<Option<Instant>>,
     epoch: Instant,
     pub(crate) set_aside_for: Duration,
@@ -92,7 +94,7 @@ impl NodePool {
                 last_error: None,
             }),
             cursor: AtomicUsize::new(0),
-            refresh_lock: tokio::sync::Mutex::new(()),
+            refresh_lock: Arc::new(tokio::sync::Mutex::new(())),
             last_failure_refresh: Mutex::new(None),
             epoch: Instant::now(),
             set_aside_for: Duration::from_secs(30),
@@ -148,23 +150,31 @@ impl NodePool {
     /// because of set-aside alone.
     pub(crate) fn pick(&self, exclude: &[IpAddr]) -> Option<Node> {
         let nodes = self.snapshot().0;
-        let n = nodes.len();
-        if n == 0 {
+        let now = self.now_ms();
+        // Each flag is read once, so a concurrent set-aside cannot make the count and the
+        // choice below disagree.
+        let candidates: Vec<(&Node, bool)> = nodes
+            .iter()
+            .filter(|node| !exclude.contains(&node.ip))
+            .map(|node| (node, node.down_until.load(Ordering::Relaxed) <= now))
+            .collect();
+        let in_use = candidates.iter().filter(|(_, up)| *up).count();
+        // The cursor indexes the nodes that can be chosen, not the whole list: scanning
+        // forward from `cursor % n` past a set-aside node would hand its turns to the node
+        // after it, loading that one twice as much as the others.
+        let (count, only_in_use) = match in_use {
+            0 => (candidates.len(), false),
+            n => (n, true),
+        };
+        if count == 0 {
             return None;
         }
-        let start = self.cursor.fetch_add(1, Ordering::Relaxed);
-        let now = self.now_ms();
-        let candidates = (0..n)
-            .map(|i| &nodes[(start + i) % n])
-            .filter(|node| !exclude.contains(&node.ip));
-        let mut fallback = None;
-        for node in candidates {
-            if node.down_until.load(Ordering::Relaxed) <= now {
-                return Some(node.clone());
-            }
-            fallback.get_or_insert(node);
-        }
-        fallback.cloned()
+        let turn = self.cursor.fetch_add(1, Ordering::Relaxed) % count;
+        candidates
+            .into_iter()
+            .filter(|(_, up)| *up || !only_in_use)
+            .nth(turn)
+            .map(|(node, _)| node.clone())
     }
 
     /// The node with address `ip`, for requests bound to one node. A node not in the pool
@@ -186,8 +196,10 @@ impl NodePool {
         }
     }
 
-    pub(crate) fn node_count(&self) -> usize {
-        self.snapshot().0.len()
+    /// Whether a node not in `tried` is left. The list may have been refreshed since the
+    /// request started, so counting `tried` against the pool's size is not enough.
+    pub(crate) fn has_untried(&self, tried: &[IpAddr]) -> bool {
+        self.snapshot().0.iter().any(|n| !tried.contains(&n.ip))
     }
 
     /// Re-resolves after a failure, at most once per debounce interval, in the background.
@@ -204,11 +216,28 @@ impl NodePool {
         self.refresh_in_background();
     }
 
+    /// For a request whose every node failed to connect: starts the failure refresh (still
+    /// debounced) and waits until no refresh is in flight, so that its retry picks from the
+    /// new DNS answer instead of going round the dead nodes again while the lookup runs.
+    /// A refresh that finished within the debounce interval is not repeated: its answer is
+    /// the current list.
+    pub(crate) async fn refresh_after_failure_and_wait(self: &Arc<Self>) {
+        self.refresh_after_failure();
+        drop(self.refresh_lock.lock().await);
+    }
+
     fn refresh_in_background(self: &Arc<Self>) {
+        // The lock is taken here, not in the task, so that a caller of
+        // `refresh_after_failure_and_wait` cannot slip in before the task has started.
+        // When it is taken a lookup is already running, and its answer will do.
+        let Ok(guard) = Arc::clone(&self.refresh_lock).try_lock_owned() else {
+            return;
+        };
         let pool = Arc::clone(self);
         tokio::spawn(async move {
             // The error is kept in the pool state and logged; the old nodes stay.
-            let _ = pool.refresh().await;
+            let _ = pool.resolve_and_swap().await;
+            drop(guard);
         });
     }
 
@@ -222,6 +251,12 @@ impl NodePool {
         if generation != generation_before && !current.is_empty() {
             return Ok(current.iter().map(|n| n.ip).collect());
         }
+        self.resolve_and_swap().await
+    }
+
+    /// The lookup and swap of [`NodePool::refresh`]; the caller holds `refresh_lock`.
+    async fn resolve_and_swap(&self) -> Result<Vec<IpAddr>, Error> {
+        let current = self.snapshot().0;
         let result = tokio::time::timeout(self.resolve_timeout, self.resolver.resolve(&self.host))
             .await
             .map_err(|_| BoxError::from("DNS lookup timed out"))
@@ -260,6 +295,13 @@ impl NodePool {
         tracing::warn!(host = %self.host, error = %source, "node refresh failed; keeping the old nodes");
         if let Ok(mut state) = self.state.write() {
             state.last_error = Some(message.clone());
+            // The expired answer stays in use. Left expired, it would send every request
+            // into another lookup against the failing DNS: look again after the debounce
+            // interval instead.
+            let now = Instant::now();
+            if state.valid_until.is_some_and(|t| t <= now) {
+                state.valid_until = Some(now + self.refresh_debounce);
+            }
         }
         Error::new(ErrorKind::Resolve)
             .with_message(message)
@@ -434,5 +476,335 @@ impl hyper::rt::Write for TimedStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::HashMap;
+    use std::sync::atomic::AtomicUsize;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::auth::BoxFuture;
+    use crate::resolve::{Resolved, StaticResolver};
+    use crate::tls::{TlsPolicy, client_config};
+
+    fn addr(i: usize) -> IpAddr {
+        IpAddr::from([127, 0, 0, u8::try_from(i + 1).unwrap()])
+    }
+
+    /// `n` loopback addresses in ascending order: the order the pool keeps them in.
+    fn addrs(n: usize) -> Vec<IpAddr> {
+        (0..n).map(addr).collect()
+    }
+
+    /// A pool over `resolver`. Building node clients opens no socket.
+    fn pool_with(resolver: impl Resolve + 'static) -> Arc<NodePool> {
+        let settings = NodeSettings {
+            tls: client_config(&TlsPolicy::danger_accept_invalid_certs()).unwrap(),
+            https: true,
+            connect_timeout: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(1),
+            max_idle_per_node: 1,
+        };
+        Arc::new(NodePool::new(
+            "array.example.test".into(),
+            Arc::new(resolver),
+            settings,
+        ))
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// A pool over a static answer, refreshed once.
+    fn static_pool(answer: Vec<IpAddr>) -> Arc<NodePool> {
+        let pool = pool_with(StaticResolver::new(answer));
+        runtime().block_on(pool.refresh()).unwrap();
+        pool
+    }
+
+    fn picks(pool: &NodePool, k: usize, exclude: &[IpAddr]) -> Vec<IpAddr> {
+        (0..k)
+            .map(|_| pool.pick(exclude).expect("the pool ran dry").ip)
+            .collect()
+    }
+
+    fn counts(picked: &[IpAddr]) -> HashMap<IpAddr, usize> {
+        let mut counts = HashMap::new();
+        for ip in picked {
+            *counts.entry(*ip).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Every node of `among` was picked `floor(k/m)` or `ceil(k/m)` times.
+    fn assert_within_one(picked: &[IpAddr], among: &[IpAddr]) {
+        let counts = counts(picked);
+        let m = among.len();
+        let k = picked.len();
+        for ip in among {
+            let c = counts.get(ip).copied().unwrap_or(0);
+            assert!(
+                c == k / m || c == k.div_ceil(m),
+                "{ip} picked {c} times out of {k} over {m} nodes: {counts:?}"
+            );
+        }
+    }
+
+    /// A node count, an answer in any order (the pool sorts it), and a number of picks.
+    fn shuffled_answer(
+        sizes: std::ops::RangeInclusive<usize>,
+    ) -> impl Strategy<Value = Vec<IpAddr>> {
+        sizes.prop_flat_map(|n| Just(addrs(n)).prop_shuffle())
+    }
+
+    /// A node count of at least 2 with a non-empty proper subset marked.
+    fn proper_subset() -> impl Strategy<Value = Vec<bool>> {
+        (2usize..=8)
+            .prop_flat_map(|n| proptest::collection::vec(any::<bool>(), n))
+            .prop_filter("a non-empty proper subset", |mask| {
+                mask.iter().any(|b| *b) && !mask.iter().all(|b| *b)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn round_robin_is_fair_and_in_address_order(
+            answer in shuffled_answer(1..=8),
+            k in 0usize..200,
+        ) {
+            let n = answer.len();
+            let pool = static_pool(answer);
+            let all = addrs(n);
+            let picked = picks(&pool, k, &[]);
+            assert_within_one(&picked, &all);
+            for pair in picked.windows(2) {
+                let i = all.iter().position(|ip| *ip == pair[0]).unwrap();
+                prop_assert_eq!(pair[1], all[(i + 1) % n], "picks: {:?}", picked);
+            }
+        }
+
+        #[test]
+        fn set_aside_nodes_are_skipped_and_the_rest_stay_fair(
+            mask in proper_subset(),
+            k in 0usize..200,
+        ) {
+            let all = addrs(mask.len());
+            let pool = static_pool(all.clone());
+            let (aside, in_use): (Vec<_>, Vec<_>) =
+                all.iter().zip(&mask).partition(|(_, aside)| **aside);
+            let aside: Vec<IpAddr> = aside.into_iter().map(|(ip, _)| *ip).collect();
+            let in_use: Vec<IpAddr> = in_use.into_iter().map(|(ip, _)| *ip).collect();
+            for ip in &aside {
+                pool.set_aside(*ip);
+            }
+            let picked = picks(&pool, k, &[]);
+            prop_assert!(
+                picked.iter().all(|ip| !aside.contains(ip)),
+                "set aside {:?}, picked {:?}", aside, picked
+            );
+            assert_within_one(&picked, &in_use);
+        }
+
+        #[test]
+        fn a_pool_with_every_node_set_aside_still_answers(
+            n in 1usize..=8,
+            k in 0usize..200,
+        ) {
+            let all = addrs(n);
+            let pool = static_pool(all.clone());
+            for ip in &all {
+                pool.set_aside(*ip);
+            }
+            prop_assert!(pool.statuses().iter().all(|s| s.set_aside));
+            let picked = picks(&pool, k, &[]);
+            prop_assert_eq!(pool.statuses().len(), n);
+            assert_within_one(&picked, &all);
+        }
+
+        #[test]
+        fn pick_never_returns_an_excluded_node(
+            (aside, excluded) in (1usize..=8).prop_flat_map(|n| (
+                proptest::collection::vec(any::<bool>(), n),
+                proptest::collection::vec(any::<bool>(), n),
+            )),
+            stranger in any::<bool>(),
+            k in 1usize..50,
+        ) {
+            let all = addrs(aside.len());
+            let pool = static_pool(all.clone());
+            for (ip, _) in all.iter().zip(&aside).filter(|(_, a)| **a) {
+                pool.set_aside(*ip);
+            }
+            let mut exclude: Vec<IpAddr> = all
+                .iter()
+                .zip(&excluded)
+                .filter(|(_, e)| **e)
+                .map(|(ip, _)| *ip)
+                .collect();
+            if stranger {
+                // Addresses no longer in the pool may be excluded too.
+                exclude.push(IpAddr::from([127, 0, 1, 1]));
+            }
+            let everything_excluded = all.iter().all(|ip| exclude.contains(ip));
+            for _ in 0..k {
+                match pool.pick(&exclude) {
+                    Some(node) => {
+                        prop_assert!(!exclude.contains(&node.ip));
+                        prop_assert!(all.contains(&node.ip));
+                    }
+                    None => prop_assert!(everything_excluded),
+                }
+            }
+            if everything_excluded {
+                prop_assert!(pool.pick(&exclude).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_pool_picks_nothing() {
+        let pool = pool_with(StaticResolver::new([]));
+        assert!(pool.pick(&[]).is_none());
+    }
+
+    /// Answers what the test last set, and counts lookups.
+    #[derive(Debug)]
+    struct Scripted {
+        answer: Mutex<Result<Vec<IpAddr>, String>>,
+        lookups: AtomicUsize,
+    }
+
+    impl Scripted {
+        fn new(answer: Result<Vec<IpAddr>, &str>) -> Arc<Self> {
+            Arc::new(Scripted {
+                answer: Mutex::new(answer.map_err(str::to_owned)),
+                lookups: AtomicUsize::new(0),
+            })
+        }
+
+        fn answer(&self, answer: Result<Vec<IpAddr>, &str>) {
+            *self.answer.lock().unwrap() = answer.map_err(str::to_owned);
+        }
+    }
+
+    impl Resolve for Arc<Scripted> {
+        fn resolve<'a>(&'a self, _host: &'a str) -> BoxFuture<'a, Result<Resolved, BoxError>> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            let answer = self.answer.lock().unwrap().clone();
+            Box::pin(async move {
+                answer
+                    .map(|addrs| Resolved {
+                        addrs,
+                        valid_until: None,
+                    })
+                    .map_err(BoxError::from)
+            })
+        }
+    }
+
+    fn ips_of(pool: &NodePool) -> Vec<IpAddr> {
+        pool.statuses().into_iter().map(|s| s.ip).collect()
+    }
+
+    fn node_state(pool: &NodePool, ip: IpAddr) -> Arc<AtomicU64> {
+        pool.snapshot()
+            .0
+            .iter()
+            .find(|n| n.ip == ip)
+            .map(|n| Arc::clone(&n.down_until))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn refresh_keeps_surviving_nodes_and_never_empties_the_pool() {
+        let dns = Scripted::new(Ok(vec![addr(2), addr(0), addr(1), addr(1)]));
+        let pool = pool_with(Arc::clone(&dns));
+        assert_eq!(pool.refresh().await.unwrap(), addrs(3));
+        let survivor = node_state(&pool, addr(1));
+        pool.set_aside(addr(1));
+
+        dns.answer(Ok(vec![addr(3), addr(1)]));
+        assert_eq!(pool.refresh().await.unwrap(), vec![addr(1), addr(3)]);
+        assert_eq!(ips_of(&pool), vec![addr(1), addr(3)]);
+        // The same node, not a new one for the same address: its client (and warm
+        // connections) and its set-aside state carry over.
+        assert!(Arc::ptr_eq(&survivor, &node_state(&pool, addr(1))));
+        assert!(pool.statuses()[0].set_aside);
+        assert!(!pool.statuses()[1].set_aside);
+
+        dns.answer(Ok(vec![]));
+        let err = pool.refresh().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Resolve);
+        assert_eq!(ips_of(&pool), vec![addr(1), addr(3)]);
+        assert!(pool.last_refresh_error().unwrap().contains("no address"));
+
+        dns.answer(Err("SERVFAIL"));
+        let err = pool.refresh().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Resolve);
+        assert_eq!(ips_of(&pool), vec![addr(1), addr(3)]);
+        assert!(pool.last_refresh_error().unwrap().contains("SERVFAIL"));
+        assert!(Arc::ptr_eq(&survivor, &node_state(&pool, addr(1))));
+
+        dns.answer(Ok(vec![addr(1)]));
+        pool.refresh().await.unwrap();
+        assert_eq!(pool.last_refresh_error(), None);
+        assert!(Arc::ptr_eq(&survivor, &node_state(&pool, addr(1))));
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn waiting_after_a_failure_sees_the_background_refresh_it_started() {
+        let dns = Scripted::new(Ok(vec![addr(0), addr(1)]));
+        let mut pool = pool_with(Arc::clone(&dns));
+        Arc::get_mut(&mut pool).unwrap().refresh_debounce = Duration::from_secs(60);
+        pool.refresh().await.unwrap();
+        dns.answer(Ok(vec![addr(2)]));
+
+        // The first failure schedules a lookup; the request that then finds every node
+        // dead waits for that one instead of racing it or starting another.
+        pool.refresh_after_failure();
+        pool.refresh_after_failure_and_wait().await;
+        assert_eq!(ips_of(&pool), vec![addr(2)]);
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 2);
+
+        // Within the debounce interval the answer just fetched is the current one.
+        dns.answer(Ok(vec![addr(3)]));
+        pool.refresh_after_failure_and_wait().await;
+        assert_eq!(ips_of(&pool), vec![addr(2)]);
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn untried_nodes_are_counted_against_the_current_list() {
+        let pool = static_pool(addrs(2));
+        assert!(pool.has_untried(&[]));
+        assert!(pool.has_untried(&[addr(0)]));
+        assert!(!pool.has_untried(&[addr(1), addr(0)]));
+        // Addresses tried before a refresh replaced them do not hide a new node.
+        assert!(pool.has_untried(&[addr(5), addr(6), addr(0)]));
+    }
+
+    #[tokio::test]
+    async fn a_first_lookup_that_fails_leaves_an_empty_pool_and_an_error() {
+        let dns = Scripted::new(Err("SERVFAIL"));
+        let pool = pool_with(Arc::clone(&dns));
+        assert_eq!(
+            pool.ensure_ready().await.unwrap_err().kind(),
+            ErrorKind::Resolve
+        );
+        assert!(pool.pick(&[]).is_none());
+        dns.answer(Ok(vec![addr(0)]));
+        pool.ensure_ready().await.unwrap();
+        assert_eq!(pool.pick(&[]).unwrap().ip, addr(0));
     }
 }

@@ -3,6 +3,8 @@
 //! The default decisions, in order:
 //! - a connect failure (nothing sent) moves the request to the next node, whatever its
 //!   method; the failed node is set aside and the pool re-resolves in the background;
+//!   when every node failed, the retry after the backoff also waits for that re-resolution
+//!   (bounded by the time budget), so it goes to the nodes DNS names now;
 //! - a TLS failure is returned at once (every node presents the same certificate);
 //! - an I/O error or a timeout after sending is retried only for idempotent requests;
 //! - 429 and 503 are retried with backoff for any method, honouring `Retry-After`;

@@ -10,10 +10,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use storkit_core::auth::{Authenticator, BoxFuture};
 use storkit_core::http::{HeaderMap, StatusCode};
-use storkit_core::resolve::HickoryResolver;
+use storkit_core::resolve::{HickoryResolver, Resolve, Resolved};
 use storkit_core::{
-    Classifier, Client, ClientBuilder, Error, ErrorKind, Outcome, Phase, Request, RequestView,
-    RetryPolicy, TlsPolicy, Verdict,
+    BoxError, Classifier, Client, ClientBuilder, Error, ErrorKind, Outcome, Phase, Request,
+    RequestView, RetryPolicy, TlsPolicy, Verdict,
 };
 use storkit_mock::demo::DemoApp;
 use storkit_mock::{
@@ -670,4 +670,178 @@ async fn all_nodes_down_is_a_connect_error_after_trying_each_once() {
             .unwrap()
             .is_success()
     );
+}
+
+/// Sends GETs until one lands on a node of `wanted`, or the deadline passes; every
+/// request must succeed meanwhile. Returns whether one did.
+async fn send_until_on(client: &Client, wanted: &[IpAddr], within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        let r = client.send(Request::get("/echo")).await.unwrap();
+        assert!(r.is_success());
+        if wanted.contains(&r.node()) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn an_expired_dns_answer_is_refreshed_in_the_background() {
+    let lab = Lab::start(ips(101..=104), ips(101..=102)).await;
+    lab.dns.set_ttl(1);
+    let client = lab.builder().build().unwrap();
+    let first = client.send(Request::get("/echo")).await.unwrap();
+    assert!(ips(101..=102).contains(&first.node()));
+    let queries_after_first_lookup = lab.dns.queries();
+    lab.dns.set(FQDN, ips(103..=104));
+    // Before the TTL runs out the old answer is used as is.
+    for _ in 0..4 {
+        let r = client.send(Request::get("/echo")).await.unwrap();
+        assert!(ips(101..=102).contains(&r.node()), "{:?}", r.node());
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(
+        send_until_on(&client, &ips(103..=104), Duration::from_secs(5)).await,
+        "the expired answer was never refreshed: nodes {:?}",
+        client.nodes()
+    );
+    lab.server.log().clear();
+    for _ in 0..6 {
+        client.send(Request::get("/echo")).await.unwrap();
+    }
+    let seen = lab.nodes_seen();
+    assert_eq!(seen.len(), 6);
+    assert!(seen.iter().all(|n| ips(103..=104).contains(n)), "{seen:?}");
+    assert!(
+        seen.contains(&ip(103)) && seen.contains(&ip(104)),
+        "{seen:?}"
+    );
+    assert!(
+        lab.dns.queries() > queries_after_first_lookup,
+        "no lookup after the first"
+    );
+    assert_eq!(client.last_refresh_error(), None);
+}
+
+/// A name server a WAN away: every lookup takes `delay`, far longer than a refused
+/// connect on loopback, as with a real resolver.
+#[derive(Debug)]
+struct SlowDns {
+    inner: HickoryResolver,
+    delay: Duration,
+}
+
+impl Resolve for SlowDns {
+    fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Result<Resolved, BoxError>> {
+        Box::pin(async move {
+            tokio::time::sleep(self.delay).await;
+            self.inner.resolve(host).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn when_every_node_refuses_the_failure_refresh_finds_the_new_node() {
+    let lab = Lab::start(ips(105..=107), ips(105..=106)).await;
+    // A backoff far shorter than a DNS lookup: the retry finds the new node only if the
+    // request waits for the re-resolution its connect failures started.
+    let retries = RetryPolicy::default().with_max_attempts(3).with_backoff(
+        storkit_core::poll::Backoff::exponential(
+            Duration::from_millis(1),
+            1.0,
+            Duration::from_millis(1),
+        ),
+    );
+    let client = lab
+        .builder()
+        .resolver(SlowDns {
+            inner: HickoryResolver::with_name_servers(&[lab.dns.addr()]).unwrap(),
+            delay: Duration::from_millis(100),
+        })
+        .refresh_debounce(Duration::from_millis(50))
+        .retry_policy(retries)
+        .build()
+        .unwrap();
+    client.send(Request::get("/echo")).await.unwrap();
+    lab.dns.set(FQDN, vec![ip(107)]);
+    lab.server.stop_node(ip(105)).unwrap();
+    lab.server.stop_node(ip(106)).unwrap();
+    // The first request to meet the dead nodes already succeeds, on the new one.
+    let r = client.send(Request::get("/echo")).await.unwrap();
+    assert_eq!(r.node(), ip(107));
+    assert!(r.attempts() >= 2, "{}", r.attempts());
+    assert_eq!(
+        client.nodes().iter().map(|s| s.ip).collect::<Vec<_>>(),
+        vec![ip(107)]
+    );
+    let r = client.send(Request::get("/echo")).await.unwrap();
+    assert_eq!((r.node(), r.attempts()), (ip(107), 1));
+}
+
+#[tokio::test]
+async fn a_failed_ttl_refresh_keeps_the_old_nodes_and_records_the_error() {
+    let lab = Lab::start(ips(108..=110), ips(108..=109)).await;
+    lab.dns.set_ttl(1);
+    let client = lab
+        .builder()
+        .refresh_debounce(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    client.send(Request::get("/echo")).await.unwrap();
+    lab.dns.set_failure(Some(DnsFailure::ServFail));
+    let queries_before = lab.dns.queries();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while client.last_refresh_error().is_none() && std::time::Instant::now() < deadline {
+        let r = client.send(Request::get("/echo")).await.unwrap();
+        assert!(ips(108..=109).contains(&r.node()));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let error = client
+        .last_refresh_error()
+        .expect("the TTL refresh never ran");
+    assert!(error.contains(FQDN), "{error}");
+    assert!(lab.dns.queries() > queries_before);
+
+    // The old nodes stay in use, both of them, and the failing DNS is not asked again
+    // on every request.
+    lab.server.log().clear();
+    let queries_after_failure = lab.dns.queries();
+    for _ in 0..4 {
+        assert!(
+            client
+                .send(Request::get("/echo"))
+                .await
+                .unwrap()
+                .is_success()
+        );
+    }
+    assert_eq!(lab.dns.queries(), queries_after_failure);
+    let seen = lab.nodes_seen();
+    assert_eq!(
+        seen.iter().filter(|n| **n == ip(108)).count(),
+        2,
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|n| **n == ip(109)).count(),
+        2,
+        "{seen:?}"
+    );
+    assert_eq!(
+        client.nodes().iter().map(|s| s.ip).collect::<Vec<_>>(),
+        ips(108..=109)
+    );
+
+    // Once the DNS answers again, a later request's refresh picks up the new answer.
+    lab.dns.set_failure(None);
+    lab.dns.set(FQDN, vec![ip(110)]);
+    assert!(
+        send_until_on(&client, &[ip(110)], Duration::from_secs(5)).await,
+        "no refresh after the DNS recovered: {:?}",
+        client.last_refresh_error()
+    );
+    assert_eq!(client.last_refresh_error(), None);
 }
