@@ -32,11 +32,23 @@ const MOCKS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-/// Demo programs, run in this order: package, example.
-const DEMOS: &[(&str, &str)] = &[
-    ("storkit-core", "core_tour"),
-    ("storkit-hitachi-block", "register_remote_storage"),
-    ("storkit-hitachi-block", "shadowimage_pair"),
+/// Demo programs, run in this order: package, example, what it shows.
+const DEMOS: &[(&str, &str, &str)] = &[
+    (
+        "storkit-core",
+        "core_tour",
+        "the core transport: round robin, failover, pinning, a polled job, DNS changes",
+    ),
+    (
+        "storkit-hitachi-block",
+        "register_remote_storage",
+        "Hitachi VSP: register a remote storage system, as the vendor's sample 000 (two mock arrays)",
+    ),
+    (
+        "storkit-hitachi-block",
+        "shadowimage_pair",
+        "Hitachi VSP: create and split a ShadowImage pair, as the vendor's sample 001 (one mock array)",
+    ),
 ];
 
 /// Python packages the seed-program tests need (the vendors' samples use `requests`).
@@ -193,12 +205,14 @@ fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn demo(root: &Path) -> Result<(), String> {
-    for (package, example) in DEMOS {
+    for (i, (package, example, about)) in DEMOS.iter().enumerate() {
+        println!("\n### demo {} of {}: {about}", i + 1, DEMOS.len());
         cargo(
             root,
             &["run", "--quiet", "-p", package, "--example", example],
         )?;
     }
+    println!("\nAll demos ran against mock servers on 127.0.0.x; nothing left this machine.");
     Ok(())
 }
 
