@@ -249,7 +249,10 @@ impl HitachiError {
             ErrorKind::Config => Phase::NotSent,
             _ => Phase::Responded,
         };
-        Error::new(kind).with_phase(phase).with_source(self)
+        Error::new(kind)
+            .with_phase(phase)
+            .with_message(self.to_string())
+            .with_source(self)
     }
 }
 
