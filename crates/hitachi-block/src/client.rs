@@ -294,18 +294,14 @@ pub struct StorageSummary {
     pub ctl2_ip: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct DataList<T> {
-    #[serde(default = "Vec::new")]
-    data: Vec<T>,
-}
-
 async fn list_storages(core: &Client) -> Result<Vec<StorageSummary>, Error> {
     let response = core
         .send(Request::get("/ConfigurationManager/v1/objects/storages").without_auth())
         .await?;
     let response = crate::session::check(response)?;
-    Ok(response.json::<DataList<StorageSummary>>()?.data)
+    Ok(response
+        .json::<crate::decode::DataList<StorageSummary>>()?
+        .data)
 }
 
 async fn discover(core: &Client, serial: u64) -> Result<StorageDeviceId, Error> {

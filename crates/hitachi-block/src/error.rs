@@ -16,28 +16,32 @@ use storkit_core::{Error, ErrorKind, Phase};
 #[non_exhaustive]
 pub struct ApiError {
     /// Link to the request target.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub error_source: Option<String>,
     /// e.g. `KART40050-E`.
-    #[serde(default, alias = "messageID", deserialize_with = "lenient_string")]
+    #[serde(
+        default,
+        alias = "messageID",
+        deserialize_with = "crate::decode::lenient_text"
+    )]
     pub message_id: Option<String>,
     /// What happened.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub message: Option<String>,
     /// Why.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub cause: Option<String>,
     /// What to do.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub solution: Option<String>,
     /// e.g. `SEE_ERROR_DETAIL`, or `RETRY` when the request may simply be sent again.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub solution_type: Option<String>,
     /// Present when the storage system itself raised the error.
     #[serde(default, deserialize_with = "lenient_error_code")]
     pub error_code: Option<ErrorCode>,
     /// e.g. `20008E-0`.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub detail_code: Option<String>,
 }
 
@@ -47,13 +51,25 @@ pub struct ApiError {
 #[non_exhaustive]
 pub struct ErrorCode {
     /// SSB1, e.g. `2E11`.
-    #[serde(rename = "SSB1", default, deserialize_with = "lenient_string")]
+    #[serde(
+        rename = "SSB1",
+        default,
+        deserialize_with = "crate::decode::lenient_text"
+    )]
     pub ssb1: Option<String>,
     /// SSB2, e.g. `2205`.
-    #[serde(rename = "SSB2", default, deserialize_with = "lenient_string")]
+    #[serde(
+        rename = "SSB2",
+        default,
+        deserialize_with = "crate::decode::lenient_text"
+    )]
     pub ssb2: Option<String>,
     /// A RAID Manager return code, e.g. `EX_EACCES`.
-    #[serde(rename = "errorCode", default, deserialize_with = "lenient_string")]
+    #[serde(
+        rename = "errorCode",
+        default,
+        deserialize_with = "crate::decode::lenient_text"
+    )]
     pub return_code: Option<String>,
 }
 
@@ -276,18 +292,6 @@ impl HitachiErrorExt for Error {
     fn hitachi(&self) -> Option<&HitachiError> {
         self.detail::<HitachiError>()
     }
-}
-
-/// Strings, numbers and booleans become text; anything else (objects, arrays, null) is
-/// dropped rather than failing the whole decode.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
 }
 
 fn lenient_error_code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ErrorCode>, D::Error> {

@@ -6,12 +6,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient_number, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
 use crate::jobs::{AffectedResource, Job};
 use crate::names::check_name;
 use crate::ports::check_port_id;
 use crate::session::Session;
-use crate::storages::{lenient_number, lenient_text, lenient_vec, list_data};
 
 /// The largest host group number (0 is the port's default group).
 pub const MAX_HOST_GROUP_NUMBER: u32 = 254;
@@ -450,7 +450,7 @@ impl HostWwns<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     #[test]

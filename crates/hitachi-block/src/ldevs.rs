@@ -9,10 +9,10 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient, lenient_number, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
 use crate::jobs::{AffectedResource, Job};
 use crate::session::Session;
-use crate::storages::{lenient, lenient_number, lenient_text, lenient_vec, list_data};
 
 /// An LDEV number, decimal as the API writes it (`ldevId`).
 pub type LdevId = u32;
@@ -707,7 +707,7 @@ impl Stream for LdevPages<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     fn ldev(id: u32) -> Ldev {

@@ -73,6 +73,7 @@
 
 mod classifier;
 mod client;
+mod decode;
 pub mod error;
 pub mod jobs;
 pub mod local_copy;
@@ -113,3 +114,6 @@ pub use remote_copy::{
     RemoteCopyPairId, RemoteCopyPairs, ReplicationType,
 };
 pub use snapshots::{CreateSnapshot, Snapshot, SnapshotId, Snapshots};
+
+#[cfg(test)]
+mod testing;

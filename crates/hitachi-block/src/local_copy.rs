@@ -484,12 +484,6 @@ impl ActionOptions {
     }
 }
 
-#[derive(Deserialize)]
-struct DataList<T> {
-    #[serde(default = "Vec::new")]
-    data: Vec<T>,
-}
-
 /// ShadowImage pairs of a session's storage system (`local-clone-copypairs`).
 #[derive(Debug, Clone, Copy)]
 pub struct LocalCopyPairs<'a> {
@@ -551,8 +545,7 @@ impl LocalCopyPairs<'_> {
         if refresh {
             request = request.query("refresh", "true");
         }
-        let response = crate::session::check(self.session.send(request).await?)?;
-        Ok(response.json::<DataList<LocalClonePair>>()?.data)
+        crate::decode::list_data(self.session, request).await
     }
 
     /// The action template of a pair action.
@@ -636,9 +629,7 @@ impl LocalCopyGroups<'_> {
 
     /// All copy groups.
     pub async fn list(&self) -> Result<Vec<LocalCloneGroup>, Error> {
-        let response =
-            crate::session::check(self.session.send(Request::get(self.path(""))).await?)?;
-        Ok(response.json::<DataList<LocalCloneGroup>>()?.data)
+        crate::decode::list_data(self.session, Request::get(self.path(""))).await
     }
 
     /// One copy group.

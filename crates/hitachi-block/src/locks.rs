@@ -275,7 +275,7 @@ pub async fn lock_both(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
 
     fn lock_server(ip: u8) -> impl std::future::Future<Output = testing::Fake> {
         testing::Fake::start([127, 0, 0, ip], |seen| {

@@ -6,12 +6,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
 use crate::host_groups::{HostGroupId, parse_number};
 use crate::jobs::{AffectedResource, Job};
 use crate::ldevs::{LdevId, check_ldev_id};
 use crate::session::Session;
-use crate::storages::{lenient, lenient_text, lenient_vec, list_data};
 
 /// The largest LUN in a host group.
 pub const MAX_LUN: u32 = 2047;
@@ -245,7 +245,7 @@ impl Luns<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     #[test]

@@ -3,8 +3,8 @@
 use serde::Deserialize;
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient, lenient_number, lenient_text, list_data};
 use crate::session::Session;
-use crate::storages::{lenient, lenient_number, lenient_text, list_data};
 
 /// A pool as `GET pools[/{id}]` reports it. Capacities are in MB as the API reports them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -103,7 +103,7 @@ impl Pools<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     #[test]

@@ -3,9 +3,9 @@
 use serde::Deserialize;
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient, lenient_number, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
 use crate::session::Session;
-use crate::storages::{lenient, lenient_number, lenient_text, lenient_vec, list_data};
 
 /// A host login on a port (`detailInfoType=logins`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -152,7 +152,7 @@ impl Ports<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     #[test]

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient, lenient_number, lenient_text, list_data, nullable_vec};
 use crate::error::HitachiError;
 use crate::jobs::{AffectedResource, Job};
 use crate::ldevs::{LdevId, check_ldev_id};
@@ -19,7 +20,6 @@ use crate::local_copy::PairStatus;
 use crate::names::check_name;
 use crate::session::{REMOTE_AUTHORIZATION, Session};
 use crate::storage_id::StorageDeviceId;
-use crate::storages::{lenient, lenient_number, lenient_text, list_data, nullable_vec};
 
 /// The kind of remote copy (`replicationType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -976,7 +976,7 @@ impl RemoteCopyGroups<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     fn remote() -> StorageDeviceId {

@@ -1,11 +1,11 @@
 //! Remote storage registration (`remote-storages`), which needs a session on the remote
 //! array in `Remote-Authorization`.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
 use crate::jobs::Job;
-use crate::session::{REMOTE_AUTHORIZATION, Session, check};
+use crate::session::{REMOTE_AUTHORIZATION, Session};
 use crate::storage_id::StorageDeviceId;
 
 /// The body of `POST remote-storages`.
@@ -64,44 +64,29 @@ pub struct RemoteStorage {
     /// Its storageDeviceId.
     pub storage_device_id: String,
     /// DKC type (values undocumented).
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub dkc_type: Option<String>,
     /// Its REST server address.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub rest_server_ip: Option<String>,
     /// Its REST server port (sent as a number or a numeric string).
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub rest_server_port: Option<String>,
     /// Its model.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub model: Option<String>,
     /// Its serial number.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub serial_number: Option<String>,
     /// Controller 1's address.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub ctl1_ip: Option<String>,
     /// Controller 2's address.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub ctl2_ip: Option<String>,
     /// Communication modes.
     #[serde(default)]
     pub communication_modes: Vec<CommunicationMode>,
-}
-
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
-}
-
-#[derive(Deserialize)]
-struct DataList<T> {
-    #[serde(default = "Vec::new")]
-    data: Vec<T>,
 }
 
 /// Remote storage systems registered on a session's storage system.
@@ -151,8 +136,7 @@ impl RemoteStorages<'_> {
 
     /// All registrations.
     pub async fn list(&self) -> Result<Vec<RemoteStorage>, Error> {
-        let response = check(self.session.send(Request::get(self.path(""))).await?)?;
-        Ok(response.json::<DataList<RemoteStorage>>()?.data)
+        crate::decode::list_data(self.session, Request::get(self.path(""))).await
     }
 
     /// Removes a registration (and, with `mutual`, the remote side's registration of this

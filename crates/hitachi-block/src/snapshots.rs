@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
+use crate::decode::{lenient, lenient_number, lenient_text, list_data};
 use crate::error::HitachiError;
 use crate::host_groups::parse_number;
 use crate::jobs::{AffectedResource, Job};
@@ -14,7 +15,6 @@ use crate::ldevs::{LdevId, check_ldev_id};
 use crate::local_copy::PairStatus;
 use crate::names::check_name;
 use crate::session::Session;
-use crate::storages::{lenient, lenient_number, lenient_text, list_data};
 
 /// The largest Thin Image mirror unit number.
 pub const MAX_MU_NUMBER: u32 = 1023;
@@ -438,7 +438,7 @@ impl Snapshots<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::storages::testing;
+    use crate::testing;
     use proptest::prelude::*;
 
     #[test]
