@@ -164,8 +164,12 @@ fn tidy(root: &Path) -> Result<(), String> {
             .to_string();
         for (n, line) in text.lines().enumerate() {
             let t = line.trim_start();
-            if t.starts_with("#[ignore") {
-                problems.push(format!("{rel}:{}: #[ignore]: every test must run", n + 1));
+            // Spelled in two parts so this file does not match its own rule.
+            if t.starts_with(concat!("#[", "ignore")) {
+                problems.push(format!(
+                    "{rel}:{}: ignored test: every test must run",
+                    n + 1
+                ));
             }
             let doc = t.starts_with("///") || t.starts_with("//!");
             if doc && (t.contains("```ignore") || t.contains("```rust,ignore")) {
