@@ -117,9 +117,27 @@ fn test(root: &Path) -> Result<(), String> {
     )?;
     cargo(root, &["test", "--workspace", "--all-targets", "--locked"])?;
     cargo(root, &["test", "--workspace", "--doc", "--locked"])?;
+    docs(root)?;
     tidy(root)?;
     eprintln!("xtask test: all green");
     Ok(())
+}
+
+/// API docs build without warnings (broken intra-doc links, bare URLs).
+fn docs(root: &Path) -> Result<(), String> {
+    let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("$ RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --locked");
+    let status = Command::new(cargo_bin)
+        .args(["doc", "--workspace", "--no-deps", "--locked", "--quiet"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo doc` found problems ({status})"))
+    }
 }
 
 /// Installs the Python packages the seed-program tests run with, when missing.

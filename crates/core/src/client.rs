@@ -208,6 +208,12 @@ impl ClientBuilder {
         if uri.query().is_some() {
             return Err(Error::config("the base URL must not have a query"));
         }
+        if !https {
+            tracing::warn!(
+                url = %self.url,
+                "plain http: credentials and tokens will travel unencrypted"
+            );
+        }
         let tls_config = tls::client_config(&self.tls)?;
         let resolver = match (self.resolver, host.parse::<IpAddr>()) {
             (Some(r), _) => r,
@@ -559,11 +565,7 @@ impl Client {
                     }
                     Err(e) => Outcome::Error(e),
                 };
-                let request_view = RequestView {
-                    method: &method,
-                    path: &path,
-                    idempotent,
-                };
+                let request_view = RequestView::new(&method, &path, idempotent, &request.headers);
                 inner
                     .classifier
                     .as_ref()

@@ -188,7 +188,7 @@ pub struct PollPolicy {
 }
 
 impl PollPolicy {
-    /// The schedule of the Hitachi sample programs, reproduced exactly: sleep first, then
+    /// The schedule of the vendor sample programs (the Hitachi seeds), reproduced exactly: sleep first, then
     /// fetch; waits of 1, 2, 4, 8, 16, 32, 64, 120, 120 and 120 seconds (487 s in all); at most
     /// 10 fetches; no jitter and no deadline.
     pub fn seeds() -> Self {

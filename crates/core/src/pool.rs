@@ -66,6 +66,8 @@ struct PoolState {
 }
 
 pub(crate) struct NodePool {
+    /// Clients of nodes requests were bound to although DNS no longer names them.
+    extra: Mutex<Vec<Node>>,
     host: String,
     resolver: Arc<dyn Resolve>,
     settings: NodeSettings,
@@ -84,6 +86,7 @@ pub(crate) struct NodePool {
 impl NodePool {
     pub(crate) fn new(host: String, resolver: Arc<dyn Resolve>, settings: NodeSettings) -> Self {
         NodePool {
+            extra: Mutex::new(Vec::new()),
             host,
             resolver,
             settings,
@@ -183,7 +186,17 @@ impl NodePool {
         if let Some(node) = self.snapshot().0.iter().find(|n| n.ip == ip) {
             return Ok(node.clone());
         }
-        self.build_node(ip)
+        // Keep the client of a node outside the pool, so its connections are reused.
+        let mut extra = self
+            .extra
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(node) = extra.iter().find(|n| n.ip == ip) {
+            return Ok(node.clone());
+        }
+        let node = self.build_node(ip)?;
+        extra.push(node.clone());
+        Ok(node)
     }
 
     pub(crate) fn set_aside(&self, ip: IpAddr) {

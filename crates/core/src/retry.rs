@@ -66,15 +66,23 @@ pub struct RequestView<'a> {
     pub path: &'a str,
     /// Whether sending it twice is harmless.
     pub idempotent: bool,
+    /// The request's own headers (not the credentials the authenticator adds).
+    pub headers: &'a HeaderMap,
 }
 
 impl<'a> RequestView<'a> {
     /// A view of a request (for classifier tests).
-    pub fn new(method: &'a http::Method, path: &'a str, idempotent: bool) -> Self {
+    pub fn new(
+        method: &'a http::Method,
+        path: &'a str,
+        idempotent: bool,
+        headers: &'a HeaderMap,
+    ) -> Self {
         RequestView {
             method,
             path,
             idempotent,
+            headers,
         }
     }
 }
@@ -138,6 +146,38 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// Runs an operation until it succeeds, `retryable` declines its error, or the
+    /// attempt or time budget runs out; waits follow the policy's backoff with jitter.
+    ///
+    /// For outcomes the transport cannot see, such as an asynchronous job that failed
+    /// because a resource was busy: the operation is resent whole.
+    pub async fn run<T, E, F, Fut, R>(&self, mut operation: F, mut retryable: R) -> Result<T, E>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+        R: FnMut(&E) -> bool,
+    {
+        let started = tokio::time::Instant::now();
+        let mut rng = crate::poll::SplitMix64::from_entropy();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let error = match operation(attempt).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            let wait = self.backoff.delay(attempt - 1, &mut rng);
+            let in_budget =
+                attempt < self.max_attempts && started.elapsed() + wait <= self.max_elapsed;
+            if !in_budget || !retryable(&error) {
+                return Err(error);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
 /// The core's own decision for an outcome no classifier claimed.
 pub(crate) fn default_verdict(outcome: &Outcome<'_>, idempotent: bool) -> Verdict {
     match outcome {
@@ -193,7 +233,14 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
         .split(':')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
-    if hms.len() != 3 || !(1..=31).contains(&day) || year < 1970 {
+    // Bounded fields keep the arithmetic below far from overflow, whatever a server sends.
+    if hms.len() != 3
+        || !(1..=31).contains(&day)
+        || !(1970..=9999).contains(&year)
+        || hms[0] > 23
+        || hms[1] > 59
+        || hms[2] > 60
+    {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm), valid for any Gregorian date.
@@ -233,6 +280,14 @@ mod tests {
         );
         h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+        // Absurd dates from a server are ignored, never an overflow.
+        for bad in [
+            "Mon, 01 Jan 1000000000000000000 00:00:00 GMT",
+            "Mon, 01 Jan 2030 99999999999999999:00:00 GMT",
+            "Mon, 01 Jan 2030 25:00:00 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -30,13 +30,28 @@ impl Classifier for HitachiClassifier {
             return None;
         };
         if *status == StatusCode::UNAUTHORIZED {
+            // With Remote-Authorization the 401 may be about the *remote* token: logging the
+            // local session in again would leak it and fix nothing (Cinder's no_relogin).
+            if request
+                .headers
+                .contains_key(crate::session::REMOTE_AUTHORIZATION)
+            {
+                return Some(Verdict::Done);
+            }
             return Some(Verdict::Reauthenticate);
         }
         let body = (*body)?;
         let after = retry_after(headers);
         let retry = Some(Verdict::Retry { after });
-        // A 202 whose job already failed on a lock is resent by `Session::run_job`, which
-        // also sees failures found while polling: one retry loop, one budget.
+        if status.is_success() {
+            // A blank 200 is the tired REST server's symptom (reference §16.2); success
+            // bodies are not parsed here (LDEV pages can be megabytes). Jobs that failed
+            // on a lock are resent by `Session::run_job`: one budget, not two.
+            let blank = *status == StatusCode::OK
+                && body.trim_ascii().is_empty()
+                && !is_session_discard(request);
+            return if blank { retry } else { None };
+        }
         if let Some(error) = &ApiError::from_body(body) {
             if error.is_permanent() {
                 return Some(Verdict::Done);
@@ -50,11 +65,9 @@ impl Classifier for HitachiClassifier {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.contains("html"))
             || body.trim_ascii_start().starts_with(b"<");
-        match status.as_u16() {
-            500 if html => retry,
-            200 if body.trim_ascii().is_empty() && !is_session_discard(request) => retry,
-            _ => None,
-        }
+        // The official guidance retries these whatever the method: the REST server did
+        // not process the request (reference §16.2).
+        (*status == StatusCode::INTERNAL_SERVER_ERROR && html).then_some(Verdict::Retry { after })
     }
 }
 
@@ -75,7 +88,8 @@ mod tests {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Option<Verdict> {
-        let request = RequestView::new(&method, path, false);
+        let request_headers = HeaderMap::new();
+        let request = RequestView::new(&method, path, false, &request_headers);
         HitachiClassifier.classify(
             &request,
             &Outcome::Response {
@@ -136,6 +150,25 @@ mod tests {
             ),
             None
         );
+        // A 401 on a request carrying a remote token is not the local session's problem.
+        let mut remote = HeaderMap::new();
+        remote.insert(
+            crate::session::REMOTE_AUTHORIZATION,
+            HeaderValue::from_static("Session x"),
+        );
+        let m = Method::POST;
+        let view = RequestView::new(&m, "/x/remote-storages", false, &remote);
+        let outcome = Outcome::Response {
+            status: StatusCode::UNAUTHORIZED,
+            headers: &h,
+            body: Some(b""),
+        };
+        assert_eq!(
+            HitachiClassifier.classify(&view, &outcome),
+            Some(Verdict::Done)
+        );
+        // Success bodies are not inspected, even when they look like errors.
+        assert_eq!(post(200, r#"{"solutionType":"RETRY"}"#), None);
         // Session discard legitimately answers an empty 200.
         assert_eq!(verdict(Method::DELETE, "/x/sessions/3", 200, &h, b""), None);
         let mut with_after = HeaderMap::new();

@@ -211,6 +211,18 @@ impl HitachiClientBuilder {
             }
             .into());
         }
+        if let Some(every) = self.keep_alive {
+            let alive = Duration::from_secs(u64::from(self.alive_time.unwrap_or(300)));
+            if every.is_zero() || every >= alive {
+                return Err(HitachiError::InvalidInput {
+                    what: "session keep-alive interval",
+                    reason: format!(
+                        "{every:?} must be above zero and below the alive time {alive:?}"
+                    ),
+                }
+                .into());
+            }
+        }
         let mut core = Client::builder(url.clone())
             .tls(self.tls)
             .connect_timeout(self.connect_timeout)
@@ -415,7 +427,13 @@ impl HitachiClient {
         let closed = session.close().await;
         match (result, closed) {
             (Ok(value), Ok(())) => Ok(value),
-            (Ok(_), Err(e)) | (Err(e), _) => Err(e),
+            // The work is done: a failed discard (the session then expires on the server)
+            // must not turn its result into an error.
+            (Ok(value), Err(e)) => {
+                tracing::warn!(error = %e, "work done, but the session could not be discarded");
+                Ok(value)
+            }
+            (Err(e), _) => Err(e),
         }
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use storkit_core::{Error, Request};
+use storkit_core::{Error, Phase, Request};
 
 use crate::error::HitachiError;
 use crate::jobs::Job;
@@ -149,8 +149,13 @@ impl Session {
             let result = self
                 .run_job(|| Request::post(path.clone()).json(&body))
                 .await;
-            // Finished either way: the server said whether it locked.
-            pending.armed = false;
+            // The server said whether it locked (or nothing reached it): nothing to undo.
+            // A timeout or a broken connection after sending leaves the outcome unknown;
+            // the armed guard then unlocks in the background.
+            pending.armed = match &result {
+                Ok(_) => false,
+                Err(e) => !matches!(e.phase(), Phase::Responded | Phase::NotSent),
+            };
             let job = result?;
             tracing::debug!(session = self.id(), "resource group locked");
             Some(job)

@@ -790,13 +790,13 @@ impl RemoteCopyPairs<'_> {
         spec: &CreateRemoteCopyPair,
     ) -> Result<Job, Error> {
         spec.validate()?;
-        let token = remote_token(remote, &spec.remote_storage_device_id)?;
+        remote_token(remote, &spec.remote_storage_device_id)?;
         let path = self.path("");
         self.session
             .run_job(|| {
                 Request::post(path.clone())
                     .json(spec)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &token)
+                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
             })
             .await
     }
@@ -856,13 +856,13 @@ impl RemoteCopyPairs<'_> {
         body: serde_json::Value,
     ) -> Result<Job, Error> {
         id.validate()?;
-        let token = remote_token(remote, &id.remote_storage_device_id)?;
+        remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
         self.session
             .run_job(|| {
                 Request::post(path.clone())
                     .json(&body)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &token)
+                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
             })
             .await
     }
@@ -891,11 +891,12 @@ impl RemoteCopyPairs<'_> {
     /// Deletes a pair (both volumes become `SMPL`).
     pub async fn delete(&self, remote: &Session, id: &RemoteCopyPairId) -> Result<Job, Error> {
         id.validate()?;
-        let token = remote_token(remote, &id.remote_storage_device_id)?;
+        remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}"));
         self.session
             .run_job(|| {
-                Request::delete(path.clone()).sensitive_header(REMOTE_AUTHORIZATION, &token)
+                Request::delete(path.clone())
+                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
             })
             .await
     }
@@ -939,13 +940,13 @@ impl RemoteCopyGroups<'_> {
         body: serde_json::Value,
     ) -> Result<Job, Error> {
         id.validate()?;
-        let token = remote_token(remote, &id.remote_storage_device_id)?;
+        remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
         self.session
             .run_job(|| {
                 Request::post(path.clone())
                     .json(&body)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &token)
+                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
             })
             .await
     }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use storkit_core::{Error, Request};
 
+use crate::error::HitachiError;
 use crate::jobs::Job;
 use crate::session::{REMOTE_AUTHORIZATION, Session};
 use crate::storage_id::StorageDeviceId;
@@ -117,18 +118,29 @@ impl RemoteStorages<'_> {
         spec: &RegisterRemoteStorage,
     ) -> Result<Job, Error> {
         let path = self.path("");
-        let token = remote.remote_authorization()?;
+        if remote.client().storage_device_id().as_str() != spec.storage_device_id {
+            return Err(HitachiError::InvalidInput {
+                what: "remote session",
+                reason: format!(
+                    "the session is on {}, the registration names {}",
+                    remote.client().storage_device_id(),
+                    spec.storage_device_id
+                ),
+            }
+            .into());
+        }
         self.session
             .run_job(|| {
                 Request::post(path.clone())
                     .json(spec)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &token)
+                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
             })
             .await
     }
 
     /// One registration, by the remote storageDeviceId.
     pub async fn get(&self, remote: &str) -> Result<RemoteStorage, Error> {
+        let remote: StorageDeviceId = remote.parse()?;
         self.session
             .get_json(&self.path(&format!("/{remote}")))
             .await
@@ -147,12 +159,13 @@ impl RemoteStorages<'_> {
         remote: &str,
         mutual: Option<bool>,
     ) -> Result<Job, Error> {
+        // Parsed, so that no id can change which object the DELETE names.
+        let remote: StorageDeviceId = remote.parse()?;
         let path = self.path(&format!("/{remote}"));
-        let token = remote_session.remote_authorization()?;
         self.session
             .run_job(|| {
-                let mut r =
-                    Request::delete(path.clone()).sensitive_header(REMOTE_AUTHORIZATION, &token);
+                let mut r = Request::delete(path.clone())
+                    .sensitive_header(REMOTE_AUTHORIZATION, &remote_session.remote_token());
                 if let Some(m) = mutual {
                     r = r.json(&serde_json::json!({ "isMutualDeletion": m }));
                 }

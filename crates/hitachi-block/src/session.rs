@@ -50,7 +50,12 @@ pub(crate) struct SessionAuth {
     pub(crate) locks_held: AtomicU32,
     /// Serialises lock and unlock requests of this session.
     pub(crate) lock_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Serialises re-logins: concurrent 401s must produce one new session, not several.
+    refresh_gate: tokio::sync::Mutex<()>,
+    /// No new request may use the session.
     closed: AtomicBool,
+    /// The DELETE has been handed to a task (by `close` or by `Drop`): exactly once.
+    discard_started: AtomicBool,
 }
 
 impl SessionAuth {
@@ -89,6 +94,15 @@ impl Authenticator for SessionAuth {
             if self.closed.load(Ordering::SeqCst) || self.locks_held.load(Ordering::SeqCst) > 0 {
                 return Ok(false);
             }
+            let _one_at_a_time = self.refresh_gate.lock().await;
+            if self.closed.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            // Another task may have logged in again while this one waited: if the current
+            // token works, use it instead of opening (and leaking) one more session.
+            if self.current_token_works().await {
+                return Ok(true);
+            }
             let old = self.id();
             let fresh = login(
                 &self.core,
@@ -108,6 +122,37 @@ impl Authenticator for SessionAuth {
             }
             Ok(true)
         })
+    }
+}
+
+impl SessionAuth {
+    async fn current_token_works(&self) -> bool {
+        let Some(token) = self.token() else {
+            return false;
+        };
+        let path = format!("{}/{}", self.login_path, self.id());
+        let Ok(value) = sensitive_value(&format!("Session {}", token.expose_secret())) else {
+            return false;
+        };
+        let mut probe = Request::get(path).without_auth().on_node(self.node);
+        probe = probe.header(AUTHORIZATION, value);
+        matches!(self.core.send(probe).await, Ok(r) if r.status() == StatusCode::OK)
+    }
+
+    /// Discards the session on the server; a session the server no longer knows (401,
+    /// 404) counts as discarded.
+    async fn discard(
+        core: Client,
+        auth: Arc<SessionAuth>,
+        path: String,
+        node: IpAddr,
+    ) -> Result<(), Error> {
+        let request = Request::delete(path).auth(auth).on_node(node);
+        let response = core.send(request).await?;
+        match response.status() {
+            StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND => Ok(()),
+            _ => check(response).map(|_| ()),
+        }
     }
 }
 
@@ -164,6 +209,18 @@ pub(crate) fn check(response: Response) -> Result<Response, Error> {
     })
 }
 
+/// True for a job that failed because a resource was locked or the server was busy: the
+/// request was not carried out and may be sent again.
+fn transient_job_failure(e: &Error) -> bool {
+    match e.detail::<HitachiError>() {
+        Some(HitachiError::JobFailed { error, .. }) => {
+            (error.is_lock_busy() || error.is_server_busy() || error.says_retry())
+                && !error.is_permanent()
+        }
+        _ => false,
+    }
+}
+
 /// A logged-in session on one storage system's REST server.
 ///
 /// Cheap to clone. Every request carries `Authorization: Session <token>` and goes to the
@@ -209,7 +266,9 @@ impl Session {
             node,
             locks_held: AtomicU32::new(0),
             lock_gate: Arc::default(),
+            refresh_gate: tokio::sync::Mutex::new(()),
             closed: AtomicBool::new(false),
+            discard_started: AtomicBool::new(false),
         });
         let keep_alive = client.inner.keep_alive;
         let session = Session {
@@ -241,6 +300,20 @@ impl Session {
         self.inner.auth.closed.load(Ordering::SeqCst)
     }
 
+    /// The current `Remote-Authorization` value, read afresh for every resend (the session
+    /// may have logged in again meanwhile).
+    pub(crate) fn remote_token(&self) -> SecretString {
+        let token = self
+            .inner
+            .auth
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .token
+            .clone();
+        SecretString::from(format!("Session {}", token.expose_secret()))
+    }
+
     /// The value for `Remote-Authorization` when this session is on the *remote* array of
     /// a remote operation: `Session <token>`.
     pub fn remote_authorization(&self) -> Result<SecretString, Error> {
@@ -256,18 +329,31 @@ impl Session {
     }
 
     /// Discards the session on the server (`DELETE sessions/{id}`). Later calls fail.
+    ///
+    /// The DELETE runs in its own task: cancelling `close` does not cancel the discard. A
+    /// session the server has already dropped (idle timeout) counts as discarded.
     pub async fn close(&self) -> Result<(), Error> {
-        if self.inner.auth.closed.swap(true, Ordering::SeqCst) {
+        let auth = &self.inner.auth;
+        auth.closed.store(true, Ordering::SeqCst);
+        if auth.discard_started.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
         let id = self.id();
-        let path = self.inner.client.object_path(&format!("/sessions/{id}"));
-        let request = Request::delete(path)
-            .auth(self.inner.auth.clone())
-            .on_node(self.inner.node);
-        check(self.inner.client.inner.core.send(request).await?)?;
-        tracing::debug!(session = id, "session discarded");
-        Ok(())
+        let task = tokio::spawn(SessionAuth::discard(
+            self.inner.client.inner.core.clone(),
+            auth.clone(),
+            self.inner.client.object_path(&format!("/sessions/{id}")),
+            self.inner.node,
+        ));
+        match task.await {
+            Ok(result) => {
+                result?;
+                tracing::debug!(session = id, "session discarded");
+                Ok(())
+            }
+            Err(e) => Err(Error::new(storkit_core::ErrorKind::Cancelled)
+                .with_message(format!("discarding session {id}: {e}"))),
+        }
     }
 
     /// Prepares a request of this session: its credentials and its node.
@@ -332,54 +418,55 @@ impl Session {
     where
         F: Fn() -> Request,
     {
-        let retry = &self.inner.client.inner.retry;
-        let started = tokio::time::Instant::now();
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let request = make()
-                .header(RESPONSE_JOB_STATUS, "Completed")
-                .timeout(self.inner.client.inner.job_timeout);
-            let (method, path) = (request.method().clone(), request.path().to_owned());
-            let response = check(self.send(request).await?)?;
-            let job = match Job::from_body(response.body()) {
-                Some(job) => job,
-                None => {
-                    return Err(response.decode_error(
-                        "the server accepted the request but sent no job object",
-                        HitachiError::Unexpected {
-                            what: "no job object".into(),
-                        },
-                    ));
-                }
-            };
-            let job = if job.is_finished() {
-                job
-            } else {
-                self.wait(job).await?
-            };
-            if job.state != JobState::Failed {
-                return Ok(job);
-            }
-            let error = job.error.clone().unwrap_or_default();
-            let transient = error.is_lock_busy() || error.is_server_busy() || error.says_retry();
-            let wait = retry.backoff.base(attempt - 1);
-            if resend
-                && transient
-                && !error.is_permanent()
-                && attempt < retry.max_attempts
-                && started.elapsed() + wait <= retry.max_elapsed
-            {
-                tracing::info!(job = job.job_id, error = %error, "job failed on a busy resource; sending again");
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            return Err(Error::from(HitachiError::JobFailed {
+        // Job-level resends (a job that failed on a lock or a busy server) follow the
+        // client's retry policy, through the core's retry loop.
+        let policy = if resend {
+            self.inner.client.inner.retry.clone()
+        } else {
+            storkit_core::RetryPolicy::never()
+        };
+        policy
+            .run(
+                |_| self.job_attempt(&make),
+                |e: &Error| transient_job_failure(e),
+            )
+            .await
+    }
+
+    async fn job_attempt<F>(&self, make: &F) -> Result<Job, Error>
+    where
+        F: Fn() -> Request,
+    {
+        let request = make()
+            .header(RESPONSE_JOB_STATUS, "Completed")
+            .timeout(self.inner.client.inner.job_timeout);
+        let (method, path) = (request.method().clone(), request.path().to_owned());
+        let response = check(self.send(request).await?)?;
+        let Some(job) = Job::from_body(response.body()) else {
+            return Err(response.decode_error(
+                "the server accepted the request but sent no job object",
+                HitachiError::Unexpected {
+                    what: "no job object".into(),
+                },
+            ));
+        };
+        let job = if job.is_finished() {
+            job
+        } else {
+            self.wait(job).await?
+        };
+        match (&job.state, &job.error) {
+            (JobState::Succeeded, None) => Ok(job),
+            (JobState::Failed, _) | (_, Some(_)) => Err(Error::from(HitachiError::JobFailed {
                 job_id: job.job_id,
-                error: Box::new(error),
+                error: Box::new(job.error.clone().unwrap_or_default()),
                 job: Box::new(job),
             })
-            .with_request(&method, &path));
+            .with_request(&method, &path)),
+            (state, None) => Err(Error::from(HitachiError::Unexpected {
+                what: format!("job {} finished in state {state}", job.job_id),
+            })
+            .with_request(&method, &path)),
         }
     }
 
@@ -412,7 +499,9 @@ impl Session {
             .await;
         result.map_err(|e| match e {
             PollError::Fetch { source, .. } => source,
+            // The job was accepted and may still finish: its outcome is unknown.
             other => Error::new(ErrorKind::Poll)
+                .with_phase(storkit_core::Phase::MaybeSent)
                 .with_message(format!("job {job_id}: {other}"))
                 .with_source(other),
         })
@@ -440,7 +529,8 @@ impl fmt::Debug for Session {
 
 impl Drop for SessionInner {
     fn drop(&mut self) {
-        if self.auth.closed.swap(true, Ordering::SeqCst) {
+        self.auth.closed.store(true, Ordering::SeqCst);
+        if self.auth.discard_started.swap(true, Ordering::SeqCst) {
             return;
         }
         let id = self.auth.id();
@@ -455,14 +545,15 @@ impl Drop for SessionInner {
             );
             return;
         };
-        let core = self.client.inner.core.clone();
-        let path = self.client.object_path(&format!("/sessions/{id}"));
-        let request = Request::delete(path)
-            .auth(self.auth.clone())
-            .on_node(self.node);
+        let discard = SessionAuth::discard(
+            self.client.inner.core.clone(),
+            self.auth.clone(),
+            self.client.object_path(&format!("/sessions/{id}")),
+            self.node,
+        );
         handle.spawn(async move {
-            match core.send(request).await.and_then(check) {
-                Ok(_) => tracing::debug!(session = id, "dropped session discarded"),
+            match discard.await {
+                Ok(()) => tracing::debug!(session = id, "dropped session discarded"),
                 Err(e) => {
                     tracing::warn!(session = id, error = %e, "could not discard a dropped session")
                 }

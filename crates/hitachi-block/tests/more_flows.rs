@@ -134,7 +134,15 @@ async fn without_keep_alive_an_idle_session_expires_and_is_recreated() {
     idle_then_use(&s, Duration::ZERO).await;
     assert_eq!(array.sessions_created(), 2);
     assert_ne!(s.id(), id);
-    assert_eq!(log.count_where(|e| e.status == Some(401)), 1);
+    // One 401 for the call, one for the check that no other task had already logged in.
+    assert_eq!(
+        log.count_where(|e| e.status == Some(401) && !is_session_get(e, id)),
+        1
+    );
+    assert_eq!(
+        log.count_where(|e| e.status == Some(401) && is_session_get(e, id)),
+        1
+    );
     assert_eq!(array.live_sessions(), 1);
     s.close().await.unwrap();
     assert_eq!(array.live_sessions(), 0);
@@ -475,4 +483,81 @@ async fn the_short_url_form_works_against_the_mock() {
                 .starts_with("/ConfigurationManager/v1/objects/sessions/")
             && e.status == Some(200)
     }));
+}
+
+#[tokio::test]
+async fn concurrent_401s_open_one_new_session() {
+    let array = mock(187, ArrayConfig::new("VSP G900", 410_000)).await;
+    let c = builder(&array, "user1", "pass1").build().await.unwrap();
+    let s = c.open_session().await.unwrap();
+    array.expire_all_sessions();
+    let created = array.sessions_created();
+    let group = LocalCloneGroupId::with_default_groups("SI_NONE");
+    let pairs = s.local_copy_pairs();
+    let (a, b, d) = tokio::join!(
+        pairs.list(&group, false),
+        pairs.list(&group, false),
+        pairs.list(&group, false)
+    );
+    assert!(a.is_ok() && b.is_ok() && d.is_ok(), "{a:?} {b:?} {d:?}");
+    assert_eq!(
+        array.sessions_created(),
+        created + 1,
+        "one re-login, not one per task"
+    );
+    assert_eq!(array.live_sessions(), 1);
+    s.close().await.unwrap();
+    assert_eq!(array.live_sessions(), 0);
+}
+
+#[tokio::test]
+async fn a_cancelled_close_still_discards() {
+    let array = mock(188, ArrayConfig::new("VSP G900", 410_000)).await;
+    let c = builder(&array, "user1", "pass1").build().await.unwrap();
+    let s = c.open_session().await.unwrap();
+    assert_eq!(array.live_sessions(), 1);
+    // Polled once (the discard task starts), then dropped.
+    let _ = tokio::time::timeout(Duration::ZERO, s.close()).await;
+    drop(s);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while array.live_sessions() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(array.live_sessions(), 0);
+}
+
+#[tokio::test]
+async fn finished_work_is_not_lost_when_the_session_already_expired() {
+    let array = mock(189, ArrayConfig::new("VSP G900", 410_000)).await;
+    let c = builder(&array, "user1", "pass1").build().await.unwrap();
+    let value = c
+        .with_session(|s| {
+            let array = &array;
+            async move {
+                let storage = s.storage().await?;
+                // The server drops the session before the discard.
+                array.expire_all_sessions();
+                Ok(storage.storage_device_id)
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(value, "886000410000");
+    assert_eq!(array.live_sessions(), 0);
+}
+
+#[tokio::test]
+async fn a_keep_alive_that_cannot_keep_alive_is_refused() {
+    // Refused while building: no server is needed (the id is given, nothing is sent).
+    for (every, alive) in [(Duration::ZERO, 300), (Duration::from_secs(60), 30)] {
+        let err = HitachiClient::builder("https://127.0.0.1:9")
+            .storage_device_id("886000410000".parse().unwrap())
+            .credentials("user1", "pass1")
+            .session_keep_alive(every)
+            .session_alive_time(alive)
+            .build()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{every:?} / {alive}");
+    }
 }

@@ -107,14 +107,19 @@ async fn seed_000_register_remote_storage() {
         registered
     );
 
-    // A session of the wrong array is refused.
+    // A session of the wrong array is refused before anything is sent.
     let other = lc.open_session().await.unwrap();
+    let sent = local.server().log().len();
     let err = ls
         .remote_storages()
         .register(&other, &spec)
         .await
         .unwrap_err();
-    assert!(err.api_error().is_some(), "{err:?}");
+    assert!(
+        matches!(err.hitachi(), Some(HitachiError::InvalidInput { .. })),
+        "{err:?}"
+    );
+    assert_eq!(local.server().log().len(), sent);
     other.close().await.unwrap();
 
     ls.close().await.unwrap();
