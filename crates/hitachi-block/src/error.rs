@@ -18,12 +18,8 @@ pub struct ApiError {
     /// Link to the request target.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub error_source: Option<String>,
-    /// e.g. `KART40050-E`.
-    #[serde(
-        default,
-        alias = "messageID",
-        deserialize_with = "crate::decode::lenient_text"
-    )]
+    /// e.g. `KART40050-E` (the server may spell the key `messageID`).
+    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub message_id: Option<String>,
     /// What happened.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
@@ -99,9 +95,18 @@ const NO_RETRY_SSBS: &[(&str, &str)] = &[
 impl ApiError {
     /// Decodes an error body; `None` when the body is not a JSON error object.
     pub fn from_body(body: &[u8]) -> Option<ApiError> {
-        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        if !value.is_object() {
-            return None;
+        ApiError::from_value(serde_json::from_slice(body).ok()?)
+    }
+
+    /// Decodes an error object already parsed as JSON; `None` for anything else.
+    pub fn from_value(mut value: serde_json::Value) -> Option<ApiError> {
+        let object = value.as_object_mut()?;
+        // `messageID` is an alternative spelling; a serde alias would reject an object
+        // that carries both, so fold it in by hand.
+        if let Some(upper) = object.remove("messageID")
+            && !object.contains_key("messageId")
+        {
+            object.insert("messageId".to_owned(), upper);
         }
         let e: ApiError = serde_json::from_value(value).ok()?;
         (e != ApiError::default()).then_some(e)
@@ -320,6 +325,9 @@ mod tests {
         );
         assert!(!e.is_lock_busy() && !e.says_retry() && !e.is_permanent());
 
+        let both =
+            ApiError::from_body(br#"{"messageId":"KART1-E","messageID":"KART2-E"}"#).unwrap();
+        assert_eq!(both.message_id.as_deref(), Some("KART1-E"));
         let locked = ApiError::from_body(
             br#"{"messageID":"KART40050-E","message":"locked","errorCode":{"SSB1":"2e11","SSB2":"2205"}}"#,
         )

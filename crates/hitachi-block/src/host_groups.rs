@@ -431,7 +431,7 @@ impl HostWwns<'_> {
             .resources()
             .into_iter()
             .find_map(|r| match r {
-                AffectedResource::HostWwn(s) => s.parse().ok(),
+                AffectedResource::HostWwn(id) => Some(id),
                 _ => None,
             })
             .unwrap_or(id))

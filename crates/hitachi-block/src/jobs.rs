@@ -5,6 +5,10 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ApiError;
+use crate::host_groups::HostWwnId;
+use crate::local_copy::{LocalCloneGroupId, LocalClonePairId};
+use crate::remote_copy::{RemoteCopyGroupId, RemoteCopyPairId};
+use crate::storage_id::StorageDeviceId;
 
 /// Whether a job has finished (`status`). A finished job says how in [`JobState`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -135,7 +139,8 @@ pub struct JobRequest {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Job {
-    /// The id.
+    /// The id (a number; a numeric string is accepted too).
+    #[serde(deserialize_with = "job_id")]
     pub job_id: u64,
     /// Its URL path (`/ConfigurationManager/v1/objects/storages/<id>/jobs/<n>`).
     #[serde(rename = "self", default)]
@@ -168,6 +173,15 @@ pub struct Job {
     pub error: Option<ApiError>,
 }
 
+fn job_id<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| serde::de::Error::custom("jobId is not a non-negative integer"))
+}
+
 fn unknown_state() -> JobState {
     JobState::Unknown
 }
@@ -183,10 +197,7 @@ fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
 
 fn optional_error<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ApiError>, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::Object(_) => serde_json::from_value(value).ok(),
-        _ => None,
-    })
+    Ok(ApiError::from_value(value))
 }
 
 impl Job {
@@ -222,15 +233,15 @@ pub enum AffectedResource {
     /// `.../ldevs/{id}`.
     Ldev(u32),
     /// `.../local-clone-copypairs/{id}`.
-    LocalClonePair(String),
+    LocalClonePair(LocalClonePairId),
     /// `.../local-clone-copygroups/{id}`.
-    LocalCloneGroup(String),
+    LocalCloneGroup(LocalCloneGroupId),
     /// `.../remote-storages/{storageDeviceId}`.
-    RemoteStorage(String),
+    RemoteStorage(StorageDeviceId),
     /// `.../remote-mirror-copypairs/{id}`.
-    RemoteCopyPair(String),
+    RemoteCopyPair(RemoteCopyPairId),
     /// `.../remote-mirror-copygroups/{id}`.
-    RemoteCopyGroup(String),
+    RemoteCopyGroup(RemoteCopyGroupId),
     /// `.../host-groups/{port},{number}`.
     HostGroup {
         /// Port, e.g. `CL1-A`.
@@ -239,7 +250,7 @@ pub enum AffectedResource {
         number: u32,
     },
     /// `.../host-wwns/{port},{number},{wwn}`.
-    HostWwn(String),
+    HostWwn(HostWwnId),
     /// `.../luns/{port},{number},{lun}`.
     Lun {
         /// Port.
@@ -272,18 +283,18 @@ impl AffectedResource {
         let num = |s: &str| s.parse::<u32>().ok();
         let parsed = match (collection, parts.as_slice()) {
             ("ldevs", [n]) => num(n).map(AffectedResource::Ldev),
-            ("local-clone-copypairs", _) => Some(AffectedResource::LocalClonePair(id.to_owned())),
-            ("local-clone-copygroups", _) => Some(AffectedResource::LocalCloneGroup(id.to_owned())),
-            ("remote-storages", _) => Some(AffectedResource::RemoteStorage(id.to_owned())),
-            ("remote-mirror-copypairs", _) => Some(AffectedResource::RemoteCopyPair(id.to_owned())),
+            ("local-clone-copypairs", _) => id.parse().ok().map(AffectedResource::LocalClonePair),
+            ("local-clone-copygroups", _) => id.parse().ok().map(AffectedResource::LocalCloneGroup),
+            ("remote-storages", _) => id.parse().ok().map(AffectedResource::RemoteStorage),
+            ("remote-mirror-copypairs", _) => id.parse().ok().map(AffectedResource::RemoteCopyPair),
             ("remote-mirror-copygroups", _) => {
-                Some(AffectedResource::RemoteCopyGroup(id.to_owned()))
+                id.parse().ok().map(AffectedResource::RemoteCopyGroup)
             }
             ("host-groups", [port, n]) => num(n).map(|number| AffectedResource::HostGroup {
                 port: (*port).to_owned(),
                 number,
             }),
-            ("host-wwns", _) => Some(AffectedResource::HostWwn(id.to_owned())),
+            ("host-wwns", _) => id.parse().ok().map(AffectedResource::HostWwn),
             ("luns", [port, hg, lun]) => match (num(hg), num(lun)) {
                 (Some(host_group), Some(lun)) => Some(AffectedResource::Lun {
                     port: (*port).to_owned(),
@@ -337,7 +348,7 @@ mod tests {
             AffectedResource::parse(&format!(
                 "{base}/local-clone-copypairs/SI_347,SI_347P_,SI_347S_,p_347-348"
             )),
-            AffectedResource::LocalClonePair("SI_347,SI_347P_,SI_347S_,p_347-348".into())
+            AffectedResource::LocalClonePair("SI_347,SI_347P_,SI_347S_,p_347-348".parse().unwrap())
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/host-groups/CL1-A,5")),
@@ -360,7 +371,7 @@ mod tests {
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/remote-storages/886000420000")),
-            AffectedResource::RemoteStorage("886000420000".into())
+            AffectedResource::RemoteStorage("886000420000".parse().unwrap())
         );
         assert_eq!(
             AffectedResource::parse("a/b/c/1"),

@@ -419,8 +419,8 @@ impl LocalCopyAction {
 /// you need with [`ActionTemplate::set`]; unset parameters are omitted when invoked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActionTemplate {
-    /// The parameters.
-    #[serde(default)]
+    /// The parameters (`null` reads as none).
+    #[serde(default, deserialize_with = "parameters_or_null")]
     pub parameters: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -442,6 +442,12 @@ impl ActionTemplate {
             .collect();
         serde_json::json!({ "parameters": parameters })
     }
+}
+
+fn parameters_or_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_default())
 }
 
 /// Options of split, resync and restore.
@@ -523,7 +529,7 @@ impl LocalCopyPairs<'_> {
     pub async fn create(&self, spec: &CreateLocalClonePair) -> Result<LocalClonePairId, Error> {
         let job = self.create_job(spec).await?;
         match job.resources().first() {
-            Some(AffectedResource::LocalClonePair(id)) => Ok(id.parse()?),
+            Some(AffectedResource::LocalClonePair(id)) => Ok(id.clone()),
             _ => Ok(spec.pair_id()),
         }
     }

@@ -813,7 +813,7 @@ impl RemoteCopyPairs<'_> {
             .resources()
             .into_iter()
             .find_map(|r| match r {
-                AffectedResource::RemoteCopyPair(id) => id.parse().ok(),
+                AffectedResource::RemoteCopyPair(id) => Some(id),
                 _ => None,
             })
             .unwrap_or_else(|| spec.pair_id()))

@@ -86,7 +86,7 @@ pub struct RemoteStorage {
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub ctl2_ip: Option<String>,
     /// Communication modes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::lenient_vec")]
     pub communication_modes: Vec<CommunicationMode>,
 }
 
