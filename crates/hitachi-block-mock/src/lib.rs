@@ -86,6 +86,7 @@ use std::time::{Duration, Instant};
 use storkit_mock::{MockError, MockServer, ServerConfig};
 
 mod config;
+mod copy_groups;
 mod errors;
 mod host_groups;
 mod host_wwns;

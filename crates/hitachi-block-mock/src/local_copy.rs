@@ -8,7 +8,8 @@ use std::time::Instant;
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, ErrorCode};
+use crate::copy_groups::{check_group_creation, refuse};
+use crate::errors::ApiError;
 use crate::jobs::{self, JobKind, OpCtx, Step};
 use crate::ldevs::{MAX_LDEV_ID, undefined};
 use crate::pair_status::{PairStatus, Timed};
@@ -354,10 +355,6 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
     )))
 }
 
-fn refuse(detail: &str, code: &str) -> ApiError {
-    ApiError::storage(detail, ErrorCode::rc(code))
-}
-
 /// Checks a new pair against the storage and adds it; the job's affected resource.
 fn add_pair(state: &mut State, new: &NewPair, at: Instant) -> Result<String, ApiError> {
     let pvol = state
@@ -408,38 +405,14 @@ fn add_pair(state: &mut State, new: &NewPair, at: Instant) -> Result<String, Api
             "EX_CMDRJE",
         ));
     }
-    match (copy.groups.get(&new.group), new.new_group) {
-        (Some(_), true) => {
-            return Err(refuse(
-                &format!(
-                    "The copy group {} already exists; specify isNewGroupCreation false.",
-                    new.group
-                ),
-                "EX_CMDRJE",
-            ));
-        }
-        (None, false) => {
-            return Err(refuse(
-                &format!(
-                    "The copy group {} does not exist; specify isNewGroupCreation true.",
-                    new.group
-                ),
-                "EX_ENOOBJ",
-            ));
-        }
-        (Some(group), false)
-            if group.pvol_group != new.pvol_group || group.svol_group != new.svol_group =>
-        {
-            return Err(refuse(
-                &format!(
-                    "The device groups of copy group {} are {} and {}.",
-                    group.name, group.pvol_group, group.svol_group
-                ),
-                "EX_ENOOBJ",
-            ));
-        }
-        _ => {}
-    }
+    check_group_creation(
+        &new.group,
+        copy.groups
+            .get(&new.group)
+            .map(|g| (g.pvol_group.as_str(), g.svol_group.as_str())),
+        new.new_group,
+        (&new.pvol_group, &new.svol_group),
+    )?;
     let in_group = |p: &&LocalPair| p.group == new.group;
     if copy
         .pairs

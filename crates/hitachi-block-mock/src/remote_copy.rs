@@ -11,6 +11,7 @@ use std::time::Instant;
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::copy_groups::{check_group_creation, refuse};
 use crate::errors::{ApiError, ErrorCode};
 use crate::jobs::{self, JobKind, OpCtx, Step};
 use crate::ldevs::{MAX_LDEV_ID, undefined};
@@ -528,10 +529,6 @@ fn parse_new_pair(call: &Call) -> Result<NewPair, ApiError> {
     })
 }
 
-fn refuse(detail: &str, code: &str) -> ApiError {
-    ApiError::storage(detail, ErrorCode::rc(code))
-}
-
 fn add_pair(state: &mut State, new: &NewPair, at: Instant) -> Result<String, ApiError> {
     if !state.remote_storages.contains_key(&new.remote) {
         return Err(refuse(
@@ -551,38 +548,12 @@ fn add_pair(state: &mut State, new: &NewPair, at: Instant) -> Result<String, Api
     }
     let same_group = |p: &&RemotePair| p.remote == new.remote && p.group == new.group;
     let existing = pairs.values().find(same_group);
-    match (existing, new.new_group) {
-        (Some(_), true) => {
-            return Err(refuse(
-                &format!(
-                    "The copy group {} already exists; specify isNewGroupCreation false.",
-                    new.group
-                ),
-                "EX_CMDRJE",
-            ));
-        }
-        (None, false) => {
-            return Err(refuse(
-                &format!(
-                    "The copy group {} does not exist; specify isNewGroupCreation true.",
-                    new.group
-                ),
-                "EX_ENOOBJ",
-            ));
-        }
-        (Some(p), false)
-            if p.local_group != new.local_group || p.remote_group != new.remote_group =>
-        {
-            return Err(refuse(
-                &format!(
-                    "The device groups of copy group {} are {} and {}.",
-                    p.group, p.local_group, p.remote_group
-                ),
-                "EX_ENOOBJ",
-            ));
-        }
-        _ => {}
-    }
+    check_group_creation(
+        &new.group,
+        existing.map(|p| (p.local_group.as_str(), p.remote_group.as_str())),
+        new.new_group,
+        (&new.local_group, &new.remote_group),
+    )?;
     if pairs
         .values()
         .filter(same_group)
