@@ -793,11 +793,7 @@ impl RemoteCopyPairs<'_> {
         remote_token(remote, &spec.remote_storage_device_id)?;
         let path = self.path("");
         self.session
-            .run_job(|| {
-                Request::post(path.clone())
-                    .json(spec)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
-            })
+            .run_remote_job(remote, || Request::post(path.clone()).json(spec))
             .await
     }
 
@@ -859,11 +855,7 @@ impl RemoteCopyPairs<'_> {
         remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
         self.session
-            .run_job(|| {
-                Request::post(path.clone())
-                    .json(&body)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
-            })
+            .run_remote_job(remote, || Request::post(path.clone()).json(&body))
             .await
     }
 
@@ -894,10 +886,7 @@ impl RemoteCopyPairs<'_> {
         remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}"));
         self.session
-            .run_job(|| {
-                Request::delete(path.clone())
-                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
-            })
+            .run_remote_job(remote, || Request::delete(path.clone()))
             .await
     }
 }
@@ -943,11 +932,7 @@ impl RemoteCopyGroups<'_> {
         remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
         self.session
-            .run_job(|| {
-                Request::post(path.clone())
-                    .json(&body)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
-            })
+            .run_remote_job(remote, || Request::post(path.clone()).json(&body))
             .await
     }
 

@@ -6,7 +6,7 @@ use storkit_core::{Error, Request};
 
 use crate::error::HitachiError;
 use crate::jobs::Job;
-use crate::session::{REMOTE_AUTHORIZATION, Session};
+use crate::session::Session;
 use crate::storage_id::StorageDeviceId;
 
 /// The body of `POST remote-storages`.
@@ -130,11 +130,7 @@ impl RemoteStorages<'_> {
             .into());
         }
         self.session
-            .run_job(|| {
-                Request::post(path.clone())
-                    .json(spec)
-                    .sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token())
-            })
+            .run_remote_job(remote, || Request::post(path.clone()).json(spec))
             .await
     }
 
@@ -163,9 +159,8 @@ impl RemoteStorages<'_> {
         let remote: StorageDeviceId = remote.parse()?;
         let path = self.path(&format!("/{remote}"));
         self.session
-            .run_job(|| {
-                let mut r = Request::delete(path.clone())
-                    .sensitive_header(REMOTE_AUTHORIZATION, &remote_session.remote_token());
+            .run_remote_job(remote_session, || {
+                let mut r = Request::delete(path.clone());
                 if let Some(m) = mutual {
                     r = r.json(&serde_json::json!({ "isMutualDeletion": m }));
                 }

@@ -414,6 +414,17 @@ impl Session {
         self.run_job_inner(make, false).await
     }
 
+    /// As [`run_job`](Session::run_job) for a remote operation: every send carries
+    /// `Remote-Authorization` with the *current* token of `remote` (a session on the
+    /// remote array), read afresh for each resend.
+    pub async fn run_remote_job<F>(&self, remote: &Session, make: F) -> Result<Job, Error>
+    where
+        F: Fn() -> Request,
+    {
+        self.run_job(|| make().sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token()))
+            .await
+    }
+
     async fn run_job_inner<F>(&self, make: F, resend: bool) -> Result<Job, Error>
     where
         F: Fn() -> Request,
