@@ -7,6 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::HeaderMap;
 use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
@@ -19,20 +20,97 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Adds credentials to outgoing requests.
 ///
-/// Vendor crates implement it for their schemes (session tokens, signed cookies). The
-/// transport calls [`stamp`](Authenticator::stamp) before every attempt, so a refreshed
-/// token is picked up by the next attempt.
+/// Vendor crates implement it for their schemes (session tokens, signed cookies). Before
+/// every attempt the transport awaits [`prepare`](Authenticator::prepare) (lazy login,
+/// renewal before expiry), reads [`generation`](Authenticator::generation) and calls
+/// [`stamp`](Authenticator::stamp); every response's headers go to
+/// [`observe`](Authenticator::observe) (a rotated token). When a
+/// [`Classifier`](crate::Classifier) answers
+/// [`Verdict::Reauthenticate`](crate::Verdict::Reauthenticate), the transport calls
+/// [`refresh`](Authenticator::refresh) with the generation it stamped, once per request.
+/// [`RefreshGate`] makes that one refresh in flight for any number of concurrent 401s.
 pub trait Authenticator: Send + Sync + fmt::Debug {
     /// Writes the credential headers. Implementations must mark values sensitive
     /// ([`sensitive_value`] does).
     fn stamp(&self, headers: &mut HeaderMap) -> Result<(), Error>;
 
-    /// Called once when a [`Classifier`](crate::Classifier) answers
-    /// [`Verdict::Reauthenticate`](crate::Verdict::Reauthenticate) (an expired token).
-    /// Return `Ok(true)` when new credentials are in place and the request should be sent
-    /// again; the default cannot refresh.
-    fn refresh(&self) -> BoxFuture<'_, Result<bool, Error>> {
+    /// An async step before each attempt, such as logging in on first use or renewing a
+    /// token about to expire. The default does nothing.
+    fn prepare(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// A number that changes whenever the credentials change; the transport reads it
+    /// before stamping and hands it back to [`refresh`](Authenticator::refresh), so that
+    /// credentials renewed by another request are not renewed again.
+    fn generation(&self) -> u64 {
+        0
+    }
+
+    /// Called once per request when the classifier says the credentials were rejected.
+    /// `stamped` is the [`generation`](Authenticator::generation) the rejected attempt
+    /// carried. Return `Ok(true)` when new credentials are in place and the request
+    /// should be sent again; the default cannot refresh.
+    fn refresh(&self, stamped: u64) -> BoxFuture<'_, Result<bool, Error>> {
+        let _ = stamped;
         Box::pin(async { Ok(false) })
+    }
+
+    /// Sees the headers of every response (for example to adopt a rotated token). The
+    /// default ignores them.
+    fn observe(&self, headers: &HeaderMap) {
+        let _ = headers;
+    }
+}
+
+/// One credential refresh at a time, shared by every request that saw the old
+/// credentials rejected.
+///
+/// A request that got a 401 calls [`refresh`](RefreshGate::refresh) with the generation
+/// it had stamped. The first caller renews; callers that arrive while it runs wait for
+/// it and then resend with the new credentials instead of renewing again; a caller whose
+/// credentials were already replaced resends at once.
+#[derive(Debug, Default)]
+pub struct RefreshGate {
+    lock: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+}
+
+impl RefreshGate {
+    /// A gate at generation 0.
+    pub fn new() -> Self {
+        RefreshGate::default()
+    }
+
+    /// The current generation.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Marks the credentials as replaced (a rotated token was adopted).
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Runs `renew` unless the credentials changed since generation `seen`; returns
+    /// `Ok(true)` when the caller should resend (renewed here or by someone else).
+    pub async fn refresh<F, Fut>(&self, seen: u64, renew: F) -> Result<bool, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<bool, Error>>,
+    {
+        if self.generation() != seen {
+            return Ok(true);
+        }
+        let _one_at_a_time = self.lock.lock().await;
+        if self.generation() != seen {
+            return Ok(true);
+        }
+        let renewed = renew().await?;
+        if renewed {
+            self.bump();
+        }
+        Ok(renewed)
     }
 }
 

@@ -5,23 +5,20 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue, USER_AGENT};
-use http::{HeaderMap, Uri};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
-use tokio::time::Instant;
-use tracing::Instrument;
+use http::{HeaderMap, Method, Uri};
 
 use crate::auth::Authenticator;
-use crate::body::Body;
-use crate::error::{Error, ErrorKind, Phase};
+use crate::connector::NodeSettings;
+use crate::encode::QueryStyle;
+use crate::error::{Error, ErrorKind};
+use crate::operation::{Operation, Reply};
 use crate::poll::{Rng, SplitMix64};
-use crate::pool::{ConnMeta, Node, NodePool, NodeSettings, NodeStatus};
-use crate::request::{AuthChoice, Request};
+use crate::pool::{NodePool, NodeStatus};
+use crate::request::Request;
 use crate::resolve::{Resolve, StaticResolver, SystemResolver};
 use crate::response::{Meta, Response, ResponseBody, StreamingResponse, Timings};
-use crate::retry::{Classifier, Outcome, RequestView, RetryPolicy, Verdict, default_verdict};
+use crate::retry::{Classifier, RetryPolicy};
 use crate::tls::{self, TlsPolicy};
 
 /// Configures a [`Client`].
@@ -31,7 +28,10 @@ pub struct ClientBuilder {
     resolver: Option<Arc<dyn Resolve>>,
     connect_timeout: Duration,
     request_timeout: Duration,
-    idle_timeout: Duration,
+    operation_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    resolve_timeout: Duration,
+    pool_idle_timeout: Duration,
     max_idle_per_node: usize,
     retry: RetryPolicy,
     classifier: Option<Arc<dyn Classifier>>,
@@ -41,6 +41,8 @@ pub struct ClientBuilder {
     max_response_body: usize,
     set_aside_for: Duration,
     refresh_debounce: Duration,
+    query_style: QueryStyle,
+    idempotent_methods: Vec<Method>,
     rng: Option<Box<dyn Rng>>,
 }
 
@@ -54,7 +56,10 @@ impl ClientBuilder {
             resolver: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
-            idle_timeout: Duration::from_secs(30),
+            operation_timeout: None,
+            idle_timeout: None,
+            resolve_timeout: Duration::from_secs(10),
+            pool_idle_timeout: Duration::from_secs(30),
             max_idle_per_node: 32,
             retry: RetryPolicy::default(),
             classifier: None,
@@ -64,6 +69,14 @@ impl ClientBuilder {
             max_response_body: 64 * 1024 * 1024,
             set_aside_for: Duration::from_secs(30),
             refresh_debounce: Duration::from_secs(2),
+            query_style: QueryStyle::Form,
+            idempotent_methods: vec![
+                Method::GET,
+                Method::HEAD,
+                Method::PUT,
+                Method::DELETE,
+                Method::OPTIONS,
+            ],
             rng: None,
         }
     }
@@ -94,16 +107,41 @@ impl ClientBuilder {
         self
     }
 
-    /// Deadline of each attempt, body included (default 120 s); requests can override it.
+    /// Deadline of each attempt: the response head and a buffered body (default 120 s);
+    /// requests can override it ([`Request::timeout`]).
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = d;
+        self
+    }
+
+    /// One deadline for each whole operation: name resolution, every attempt, failover
+    /// and the waits between retries (default: none, so each of those is bounded by its
+    /// own limit: `resolve_timeout`, `request_timeout`, and the retry policy's attempts and
+    /// `max_elapsed`). Requests can override it ([`Request::operation_timeout`]).
+    pub fn operation_timeout(mut self, d: Duration) -> Self {
+        self.operation_timeout = Some(d);
+        self
+    }
+
+    /// For streaming bodies both ways: fail when no byte moved for this long, instead of
+    /// bounding the whole transfer by `request_timeout` (default: none). Requests can
+    /// override it ([`Request::idle_timeout`]).
+    pub fn stream_idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = Some(d);
+        self
+    }
+
+    /// How long a DNS lookup may take (default 10 s). Concurrent requests share one
+    /// lookup in flight and its answer or error; the operation deadline bounds the wait.
+    pub fn resolve_timeout(mut self, d: Duration) -> Self {
+        self.resolve_timeout = d;
         self
     }
 
     /// How long an unused keep-alive connection stays open (default 30 s); the socket is
     /// really closed when it expires.
     pub fn idle_timeout(mut self, d: Duration) -> Self {
-        self.idle_timeout = d;
+        self.pool_idle_timeout = d;
         self
     }
 
@@ -113,7 +151,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy.
+    /// The retry policy; requests can override it ([`Request::retry_policy`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -168,6 +206,22 @@ impl ClientBuilder {
         self
     }
 
+    /// How query keys and values are encoded (default [`QueryStyle::Form`]); requests can
+    /// override it ([`Request::query_style`]).
+    pub fn query_style(mut self, style: QueryStyle) -> Self {
+        self.query_style = style;
+        self
+    }
+
+    /// The methods whose requests may be sent twice unless a request says otherwise
+    /// ([`Request::idempotent`]). Default: GET, HEAD, PUT, DELETE, OPTIONS. A server whose
+    /// PUT or DELETE is not idempotent (it creates versions, or fails on a second
+    /// delete) wants fewer.
+    pub fn idempotent_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.idempotent_methods = methods.into_iter().collect();
+        self
+    }
+
     /// The random source for retry jitter (tests inject a seeded one).
     pub fn rng(mut self, rng: impl Rng + 'static) -> Self {
         self.rng = Some(Box::new(rng));
@@ -201,9 +255,9 @@ impl ClientBuilder {
         let host = authority
             .host()
             .trim_start_matches('[')
-            .trim_end_matches(']');
+            .trim_end_matches(']')
+            .to_owned();
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let host = host.to_owned();
         let base_path = uri.path().trim_end_matches('/').to_owned();
         if uri.query().is_some() {
             return Err(Error::config("the base URL must not have a query"));
@@ -224,17 +278,13 @@ impl ClientBuilder {
             tls: tls_config,
             https,
             connect_timeout: self.connect_timeout,
-            idle_timeout: self.idle_timeout,
+            idle_timeout: self.pool_idle_timeout,
             max_idle_per_node: self.max_idle_per_node,
         };
         let mut pool = NodePool::new(host.clone(), resolver, settings);
         pool.set_aside_for = self.set_aside_for;
         pool.refresh_debounce = self.refresh_debounce;
-        let host_in_uri = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
+        pool.resolve_timeout = self.resolve_timeout;
         let mut default_headers = self.default_headers;
         if !default_headers.contains_key(USER_AGENT) {
             default_headers.insert(
@@ -242,28 +292,26 @@ impl ClientBuilder {
                 HeaderValue::from_static(concat!("storkit/", env!("CARGO_PKG_VERSION"))),
             );
         }
-        Ok(Client {
-            inner: Arc::new(Inner {
-                origin: format!(
-                    "{}://{host_in_uri}:{port}",
-                    if https { "https" } else { "http" }
-                ),
-                base_path,
-                host,
-                pool: Arc::new(pool),
-                request_timeout: self.request_timeout,
-                retry: self.retry,
-                classifier: self.classifier,
-                auth: self.auth,
-                default_headers,
-                request_id_headers: self.request_id_headers,
-                max_response_body: self.max_response_body,
-                rng: Mutex::new(
-                    self.rng
-                        .unwrap_or_else(|| Box::new(SplitMix64::from_entropy())),
-                ),
-            }),
-        })
+        let shared = Arc::new(Shared {
+            https,
+            pool: Arc::new(pool),
+            request_timeout: self.request_timeout,
+            operation_timeout: self.operation_timeout,
+            idle_timeout: self.idle_timeout,
+            retry: self.retry,
+            classifier: self.classifier,
+            auth: self.auth,
+            default_headers,
+            request_id_headers: self.request_id_headers,
+            max_response_body: self.max_response_body,
+            query_style: self.query_style,
+            idempotent_methods: self.idempotent_methods,
+            rng: Mutex::new(
+                self.rng
+                    .unwrap_or_else(|| Box::new(SplitMix64::from_entropy())),
+            ),
+        });
+        Ok(Client::named(shared, host, port, base_path))
     }
 }
 
@@ -279,69 +327,87 @@ impl fmt::Debug for ClientBuilder {
 
 /// A client for one storage system reached through one or many nodes.
 ///
-/// Cheap to clone; clones share the node pool and its connections.
+/// Cheap to clone; clones share the node pool and its connections. A system that answers
+/// under several names on the same nodes gets one client per name from
+/// [`with_host`](Client::with_host): they share the node list and node health, and each
+/// keeps its own connections.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    origin: String,
-    base_path: String,
-    host: String,
-    pool: Arc<NodePool>,
-    request_timeout: Duration,
-    retry: RetryPolicy,
-    classifier: Option<Arc<dyn Classifier>>,
-    auth: Option<Arc<dyn Authenticator>>,
-    default_headers: HeaderMap,
-    request_id_headers: Vec<HeaderName>,
-    max_response_body: usize,
-    rng: Mutex<Box<dyn Rng>>,
+/// One name of the system.
+pub(crate) struct Inner {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// `scheme://host:port` with the host bracketed when it is an IPv6 literal.
+    pub(crate) origin: String,
+    pub(crate) base_path: String,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// What every name of the system shares: nodes, policy, credentials.
+pub(crate) struct Shared {
+    pub(crate) https: bool,
+    pub(crate) pool: Arc<NodePool>,
+    pub(crate) request_timeout: Duration,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) classifier: Option<Arc<dyn Classifier>>,
+    pub(crate) auth: Option<Arc<dyn Authenticator>>,
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) request_id_headers: Vec<HeaderName>,
+    pub(crate) max_response_body: usize,
+    pub(crate) query_style: QueryStyle,
+    pub(crate) idempotent_methods: Vec<Method>,
+    pub(crate) rng: Mutex<Box<dyn Rng>>,
+}
+
+impl Shared {
+    /// The jittered backoff before retry number `retry` (0-based) under `policy`.
+    pub(crate) fn backoff(&self, policy: &RetryPolicy, retry: u32) -> Duration {
+        match self.rng.lock() {
+            Ok(mut rng) => policy.backoff.delay(retry, &mut **rng),
+            Err(_) => policy.backoff.base(retry),
+        }
+    }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field(
-                "url",
-                &format_args!("{}{}", self.inner.origin, self.inner.base_path),
-            )
-            .field("auth", &self.inner.auth)
-            .field("nodes", &self.inner.pool.statuses())
+            .field("url", &self.base_url())
+            .field("auth", &self.inner.shared.auth)
+            .field("nodes", &self.inner.shared.pool.statuses())
             .finish()
     }
 }
 
-/// What one attempt produced.
-enum Reply {
-    Buffered {
-        parts: http::response::Parts,
-        body: Bytes,
-    },
-    Streaming {
-        parts: http::response::Parts,
-        body: Incoming,
-    },
-}
-
-impl Reply {
-    fn parts(&self) -> &http::response::Parts {
-        match self {
-            Reply::Buffered { parts, .. } | Reply::Streaming { parts, .. } => parts,
-        }
+/// Checks a host name given for `Host` and SNI: a DNS name or an IP address, no port, no
+/// user info.
+pub(crate) fn validate_host(name: &str) -> Result<(), Error> {
+    let bad = || Error::config(format!("{name:?} is not a host name"));
+    if name.is_empty() || name.contains(['@', '/', '?', '#']) {
+        return Err(bad());
     }
+    if name.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let authority: http::uri::Authority = name.parse().map_err(|_| bad())?;
+    if authority.port().is_some() || authority.host() != name {
+        return Err(bad());
+    }
+    Ok(())
 }
 
-struct Attempt {
-    reply: Reply,
-    node: IpAddr,
-    started: Instant,
-    deadline: Instant,
-    connect: Option<Duration>,
-    connection: Option<u64>,
-    first_byte: Duration,
-    total: Duration,
+fn origin(https: bool, host: &str, port: u16) -> String {
+    let scheme = if https { "https" } else { "http" };
+    if host.contains(':') {
+        format!("{scheme}://[{host}]:{port}")
+    } else {
+        format!("{scheme}://{host}:{port}")
+    }
 }
 
 impl Client {
@@ -350,9 +416,46 @@ impl Client {
         ClientBuilder::new(base_url)
     }
 
+    fn named(shared: Arc<Shared>, host: String, port: u16, base_path: String) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                origin: origin(shared.https, &host, port),
+                host,
+                port,
+                base_path,
+                shared,
+            }),
+        }
+    }
+
+    /// A client for another name of the same system (`admin.hcp.example` beside
+    /// `tenant.hcp.example`): `Host` and SNI carry `name`, requests go to the same nodes,
+    /// and node health (set-aside, refreshes), policy and credentials are shared. Its
+    /// connections are its own: two names never share a connection.
+    pub fn with_host(&self, name: &str) -> Result<Client, Error> {
+        self.with_host_and_port(name, self.inner.port)
+    }
+
+    /// Like [`with_host`](Client::with_host), on another port of the same nodes (a
+    /// management port beside the data port).
+    pub fn with_host_and_port(&self, name: &str, port: u16) -> Result<Client, Error> {
+        validate_host(name)?;
+        Ok(Client::named(
+            Arc::clone(&self.inner.shared),
+            name.to_owned(),
+            port,
+            self.inner.base_path.clone(),
+        ))
+    }
+
     /// The host name of the base URL (what `Host` and SNI carry).
     pub fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The port requests go to.
+    pub fn port(&self) -> u16 {
+        self.inner.port
     }
 
     /// The base URL (scheme, host, port, path prefix).
@@ -362,17 +465,18 @@ impl Client {
 
     /// The nodes in use, and which are set aside.
     pub fn nodes(&self) -> Vec<NodeStatus> {
-        self.inner.pool.statuses()
+        self.inner.shared.pool.statuses()
     }
 
-    /// Resolves the host again now; on failure the old nodes stay in use.
+    /// Resolves the host again now; on failure the old nodes stay in use. Concurrent
+    /// callers share one lookup.
     pub async fn refresh_nodes(&self) -> Result<Vec<IpAddr>, Error> {
-        self.inner.pool.refresh().await
+        self.inner.shared.pool.refresh().await
     }
 
     /// The message of the last failed refresh, cleared by a successful one.
     pub fn last_refresh_error(&self) -> Option<String> {
-        self.inner.pool.last_refresh_error()
+        self.inner.shared.pool.last_refresh_error()
     }
 
     /// Sends a request and reads the whole response body.
@@ -381,8 +485,9 @@ impl Client {
     /// [`Response::error_for_status`] or a vendor decoder to turn it into an error.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         let (method, path) = (request.method.clone(), request.path.clone());
-        let (attempt, attempts) = self.execute(request, false).await?;
-        let request_id = self.request_id(&attempt.reply.parts().headers);
+        let done = Operation::new(self, request, false).run().await?;
+        let request_id = self.request_id(&done.attempt.reply.parts().headers);
+        let attempt = done.attempt;
         match attempt.reply {
             Reply::Buffered { parts, body } => Ok(Response {
                 status: parts.status,
@@ -392,7 +497,7 @@ impl Client {
                     method,
                     path,
                     node: attempt.node,
-                    attempts,
+                    attempts: done.sends,
                     request_id,
                     timings: Timings {
                         connect: attempt.connect,
@@ -408,16 +513,18 @@ impl Client {
     }
 
     /// Sends a request and returns as soon as the response head arrives; the body is read
-    /// chunk by chunk under the same deadline. The body is never buffered whole.
+    /// chunk by chunk under the attempt deadline, or under the idle timeout when one is
+    /// set. The body is never buffered whole.
     pub async fn send_streaming(&self, request: Request) -> Result<StreamingResponse, Error> {
         let (method, path) = (request.method.clone(), request.path.clone());
-        let (attempt, attempts) = self.execute(request, true).await?;
+        let done = Operation::new(self, request, true).run().await?;
+        let attempt = done.attempt;
         let request_id = self.request_id(&attempt.reply.parts().headers);
         let meta = Meta {
             method: method.clone(),
             path: path.clone(),
             node: attempt.node,
-            attempts,
+            attempts: done.sends,
             request_id,
             timings: Timings {
                 connect: attempt.connect,
@@ -437,7 +544,8 @@ impl Client {
                     method,
                     path,
                     attempt.node,
-                ),
+                )
+                .with_idle_timeout(done.idle_timeout),
                 meta,
             }),
             Reply::Buffered { .. } => Err(Error::new(ErrorKind::Config)
@@ -445,8 +553,9 @@ impl Client {
         }
     }
 
-    fn request_id(&self, headers: &HeaderMap) -> Option<String> {
+    pub(crate) fn request_id(&self, headers: &HeaderMap) -> Option<String> {
         self.inner
+            .shared
             .request_id_headers
             .iter()
             .find_map(|n| headers.get(n))
@@ -454,420 +563,35 @@ impl Client {
             .map(str::to_owned)
     }
 
-    async fn execute(&self, request: Request, streaming: bool) -> Result<(Attempt, u32), Error> {
-        let span = tracing::info_span!(
-            "storkit.request",
-            method = %request.method,
-            path = %request.path,
-            node = tracing::field::Empty,
-            status = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
-        let result = self
-            .execute_inner(request, streaming)
-            .instrument(span.clone())
-            .await;
-        match &result {
-            Ok((a, n)) => {
-                span.record("node", tracing::field::display(a.node));
-                span.record("status", a.reply.parts().status.as_u16());
-                span.record("attempts", n);
-                if let Some(id) = self.request_id(&a.reply.parts().headers) {
-                    span.record("request_id", id.as_str());
-                }
-            }
-            Err(e) => {
-                if let Some(node) = e.node() {
-                    span.record("node", tracing::field::display(node));
-                }
-                span.record("attempts", e.attempts());
-                span.in_scope(|| tracing::debug!(error = %e, "request failed"));
-            }
-        }
-        result
-    }
-
-    async fn execute_inner(
-        &self,
-        mut request: Request,
-        streaming: bool,
-    ) -> Result<(Attempt, u32), Error> {
-        let method = request.method.clone();
-        let path = request.path.clone();
-        let ctx = |e: Error| e.with_request(&method, &path);
-        if let Some(e) = request.error.take() {
-            return Err(ctx(e));
-        }
-        let inner = &self.inner;
-        let idempotent = request.is_idempotent();
-        let uri = self.uri_for(&request).map_err(ctx)?;
-        let timeout = request.timeout.unwrap_or(inner.request_timeout);
-        let started = Instant::now();
-        let body_template = if request.body.is_replayable() {
-            request.body.try_clone()
-        } else {
-            None
-        };
-        let mut stream_body = if body_template.is_none() {
-            Some(request.body.take())
-        } else {
-            None
-        };
-        let mut sends: u32 = 0;
-        let mut retries: u32 = 0;
-        let mut reauthenticated = false;
-        let mut unreachable: Vec<IpAddr> = Vec::new();
-
-        loop {
-            let mut every_node_failed = false;
-            inner.pool.ensure_ready().await.map_err(ctx)?;
-            let node = match request.node {
-                Some(ip) => inner.pool.node_for(ip).map_err(ctx)?,
-                None => match inner.pool.pick(&unreachable) {
-                    Some(n) => n,
-                    None => {
-                        return Err(ctx(Error::new(ErrorKind::Resolve)
-                            .with_message("no node address available")));
-                    }
-                },
-            };
-            let body = match (&body_template, stream_body.take()) {
-                (Some(t), _) => t.try_clone().unwrap_or_default(),
-                (None, Some(b)) => b,
-                (None, None) => {
-                    // A streaming body was consumed by an attempt that failed.
-                    return Err(ctx(Error::new(ErrorKind::Config)
-                        .with_message("a streaming body cannot be sent twice"))
-                    .with_attempts(sends));
-                }
-            };
-            let http_request = self.build_http_request(&request, &uri, body).map_err(ctx)?;
-            sends += 1;
-            let deadline = Instant::now() + timeout;
-            let outcome = self
-                .attempt(&node, http_request, deadline, streaming)
-                .await
-                .map_err(|e| ctx(e).with_node(node.ip).with_attempts(sends));
-
-            let verdict = {
-                let view = match &outcome {
-                    Ok(a) => {
-                        let parts = a.reply.parts();
-                        Outcome::Response {
-                            status: parts.status,
-                            headers: &parts.headers,
-                            body: match &a.reply {
-                                Reply::Buffered { body, .. } => Some(body.as_ref()),
-                                Reply::Streaming { .. } => None,
-                            },
-                        }
-                    }
-                    Err(e) => Outcome::Error(e),
-                };
-                let request_view = RequestView::new(&method, &path, idempotent, &request.headers);
-                inner
-                    .classifier
-                    .as_ref()
-                    .and_then(|c| c.classify(&request_view, &view))
-                    .unwrap_or_else(|| default_verdict(&view, idempotent))
-            };
-
-            // Nothing was sent: another node can take the request, whatever its method.
-            if let Err(e) = &outcome
-                && e.kind() == ErrorKind::Connect
-                && request.node.is_none()
-            {
-                inner.pool.set_aside(node.ip);
-                inner.pool.refresh_after_failure();
-                unreachable.push(node.ip);
-                let fresh_body = body_template.is_some();
-                if inner.pool.has_untried(&unreachable) && fresh_body {
-                    tracing::info!(node = %node.ip, "connect failed; trying the next node");
-                    continue;
-                }
-                // Every node failed: wait and go round again if the budget allows.
-                unreachable.clear();
-                every_node_failed = true;
-            }
-
-            let wait = match verdict {
-                Verdict::Done => None,
-                Verdict::Reauthenticate => {
-                    let auth = match &request.auth {
-                        AuthChoice::Client => inner.auth.clone(),
-                        AuthChoice::Custom(a) => Some(a.clone()),
-                        AuthChoice::None => None,
-                    };
-                    if let (false, Some(auth), true) =
-                        (reauthenticated, auth, body_template.is_some())
-                    {
-                        reauthenticated = true;
-                        if auth.refresh().await.map_err(ctx)? {
-                            tracing::info!("credentials refreshed; sending again");
-                            continue;
-                        }
-                    }
-                    None
-                }
-                Verdict::Retry { after } => {
-                    let wait = match after {
-                        Some(a) => a.min(inner.retry.max_retry_after),
-                        None => self.backoff(retries),
-                    };
-                    let in_budget = retries + 1 < inner.retry.max_attempts
-                        && started.elapsed() + wait <= inner.retry.max_elapsed
-                        && body_template.is_some();
-                    in_budget.then_some(wait)
-                }
-            };
-            match wait {
-                Some(wait) => {
-                    retries += 1;
-                    tracing::info!(
-                        node = %node.ip,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        outcome = %describe(&outcome),
-                        "retrying"
-                    );
-                    drop(outcome);
-                    if every_node_failed {
-                        // The failures started a re-resolution, but a backoff is far
-                        // shorter than a DNS lookup: retrying without it would go round
-                        // the same dead nodes again. Wait for it alongside the backoff,
-                        // within the time budget.
-                        let budget = inner.retry.max_elapsed.saturating_sub(started.elapsed());
-                        let refresh = tokio::time::timeout(
-                            budget,
-                            inner.pool.refresh_after_failure_and_wait(),
-                        );
-                        let _ = tokio::join!(tokio::time::sleep(wait), refresh);
-                    } else {
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-                None => return outcome.map(|a| (a, sends)),
-            }
-        }
-    }
-
-    fn backoff(&self, retry: u32) -> Duration {
-        match self.inner.rng.lock() {
-            Ok(mut rng) => self.inner.retry.backoff.delay(retry, &mut **rng),
-            Err(_) => self.inner.retry.backoff.base(retry),
-        }
-    }
-
-    fn uri_for(&self, request: &Request) -> Result<Uri, Error> {
+    /// The URI of `request`: this client's origin (or the request's own host name), the
+    /// base path, the encoded path and query. A target the URI parser would change (it
+    /// drops what follows a `#`, for one) is an error, never sent.
+    pub(crate) fn uri_for(&self, request: &Request) -> Result<Uri, Error> {
         let path = &request.path;
         if !path.is_empty() && !path.starts_with('/') {
             return Err(Error::config("request paths must start with '/'"));
         }
-        let mut s = String::with_capacity(
-            self.inner.origin.len()
-                + self.inner.base_path.len()
-                + path.len()
-                + request.query.len()
-                + 2,
-        );
-        s.push_str(&self.inner.origin);
-        s.push_str(&self.inner.base_path);
-        s.push_str(if path.is_empty() { "/" } else { path });
-        if !request.query.is_empty() {
-            s.push('?');
-            s.push_str(&request.query);
+        let query = request.encoded_query(self.inner.shared.query_style);
+        let origin = match &request.host {
+            Some(host) => origin(self.inner.shared.https, host, self.inner.port),
+            None => self.inner.origin.clone(),
+        };
+        let mut target =
+            String::with_capacity(self.inner.base_path.len() + path.len() + query.len() + 2);
+        target.push_str(&self.inner.base_path);
+        target.push_str(if path.is_empty() { "/" } else { path });
+        if !query.is_empty() {
+            target.push('?');
+            target.push_str(&query);
         }
-        s.parse::<Uri>().map_err(|e| {
+        let uri: Uri = format!("{origin}{target}").parse().map_err(|e| {
             Error::config("the request path or query is not a valid URI").with_source(e)
-        })
-    }
-
-    fn build_http_request(
-        &self,
-        request: &Request,
-        uri: &Uri,
-        body: Body,
-    ) -> Result<http::Request<crate::body::HttpBody>, Error> {
-        let mut headers = self.inner.default_headers.clone();
-        for (name, value) in &request.headers {
-            headers.insert(name.clone(), value.clone());
+        })?;
+        if uri.path_and_query().map(|pq| pq.as_str()) != Some(target.as_str()) {
+            return Err(Error::config(
+                "the request target cannot be sent as given (the URI parser would change it)",
+            ));
         }
-        let auth = match &request.auth {
-            AuthChoice::Client => self.inner.auth.as_deref(),
-            AuthChoice::Custom(a) => Some(&**a),
-            AuthChoice::None => None,
-        };
-        if let Some(auth) = auth {
-            auth.stamp(&mut headers)?;
-        }
-        let mut builder = http::Request::builder()
-            .method(request.method.clone())
-            .uri(uri.clone());
-        if let Some(h) = builder.headers_mut() {
-            *h = headers;
-        }
-        builder
-            .body(body.into_http())
-            .map_err(|e| Error::config("cannot build the request").with_source(e))
+        Ok(uri)
     }
-
-    async fn attempt(
-        &self,
-        node: &Node,
-        request: http::Request<crate::body::HttpBody>,
-        deadline: Instant,
-        streaming: bool,
-    ) -> Result<Attempt, Error> {
-        let started = Instant::now();
-        // One timer for the whole exchange, head and body: a timer per body frame costs
-        // a timer-wheel insert and removal each time.
-        let timer = tokio::time::sleep_until(deadline);
-        tokio::pin!(timer);
-        let response = tokio::select! {
-            biased;
-            r = node.client.request(request) => match r {
-                Err(e) => return Err(classify_transport_error(e)),
-                Ok(r) => r,
-            },
-            () = &mut timer => {
-                return Err(Error::new(ErrorKind::Timeout)
-                    .with_phase(Phase::MaybeSent)
-                    .with_message("no response before the deadline"));
-            }
-        };
-        let first_byte = started.elapsed();
-        let meta = response.extensions().get::<ConnMeta>();
-        let connect = meta.and_then(ConnMeta::claim_connect_time);
-        let connection = meta.map(|m| m.id);
-        let (parts, body) = response.into_parts();
-        let reply = if streaming {
-            Reply::Streaming { parts, body }
-        } else {
-            let body = self.collect(body, timer.as_mut()).await?;
-            Reply::Buffered { parts, body }
-        };
-        Ok(Attempt {
-            reply,
-            node: node.ip,
-            started,
-            deadline,
-            connect,
-            connection,
-            first_byte,
-            total: started.elapsed(),
-        })
-    }
-
-    async fn collect(
-        &self,
-        mut body: Incoming,
-        mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
-    ) -> Result<Bytes, Error> {
-        let limit = self.inner.max_response_body;
-        // Most management responses arrive in one chunk: keep it without copying.
-        let mut first: Option<Bytes> = None;
-        let mut rest = BytesMut::new();
-        let mut len = 0usize;
-        loop {
-            let next = tokio::select! {
-                biased;
-                f = body.frame() => Ok(f),
-                () = &mut timer => Err(()),
-            };
-            let frame = match next {
-                Err(()) => {
-                    return Err(Error::new(ErrorKind::Timeout)
-                        .with_phase(Phase::MaybeSent)
-                        .with_message("deadline passed while reading the body"));
-                }
-                Ok(None) => {
-                    return Ok(match first {
-                        Some(b) if rest.is_empty() => b,
-                        _ => rest.freeze(),
-                    });
-                }
-                Ok(Some(Err(e))) => {
-                    return Err(Error::new(ErrorKind::Io)
-                        .with_phase(Phase::MaybeSent)
-                        .with_message("the response body was cut short")
-                        .with_source(e));
-                }
-                Ok(Some(Ok(frame))) => frame,
-            };
-            if let Ok(data) = frame.into_data() {
-                len += data.len();
-                if len > limit {
-                    return Err(Error::decode(format!(
-                        "response body larger than {limit} bytes; use send_streaming"
-                    )));
-                }
-                match first.take() {
-                    None if rest.is_empty() => first = Some(data),
-                    Some(previous) => {
-                        rest.extend_from_slice(&previous);
-                        rest.extend_from_slice(&data);
-                    }
-                    None => rest.extend_from_slice(&data),
-                }
-            }
-        }
-    }
-}
-
-fn describe(outcome: &Result<Attempt, Error>) -> String {
-    match outcome {
-        Ok(a) => format!("HTTP {}", a.reply.parts().status.as_u16()),
-        Err(e) => e.to_string(),
-    }
-}
-
-/// Sorts a hyper-util failure into a kind and phase, keeping the innermost message.
-fn classify_transport_error(e: hyper_util::client::legacy::Error) -> Error {
-    let (kind, phase) = if has_rustls_error(&e) {
-        (ErrorKind::Tls, Phase::NotSent)
-    } else if e.is_connect() {
-        (ErrorKind::Connect, Phase::NotSent)
-    } else {
-        (ErrorKind::Io, Phase::MaybeSent)
-    };
-    let message = innermost_message(&e);
-    let certificate = tls::is_certificate_error(&e);
-    let mut err = Error::new(kind).with_phase(phase).with_source(e);
-    if let Some(m) = message {
-        err = err.with_message(if certificate {
-            format!("server certificate rejected: {m}")
-        } else {
-            m
-        });
-    }
-    err
-}
-
-fn has_rustls_error(e: &(dyn std::error::Error + 'static)) -> bool {
-    // io::Error::source() skips the error it wraps, and TLS errors arrive wrapped twice
-    // (hyper-util's connector error around tokio-rustls's io::Error): look inside.
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if err.is::<rustls::Error>() {
-            return true;
-        }
-        current = match err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    false
-}
-
-fn innermost_message(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut last = None;
-    let mut current = e.source();
-    while let Some(err) = current {
-        last = Some(err.to_string());
-        current = err.source();
-    }
-    last
 }

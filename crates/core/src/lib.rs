@@ -59,10 +59,14 @@
 //! - **Timings** ([`Timings`]) on every response, and a `tracing` span per request with
 //!   method, path (no query), node, status and request id.
 
+mod attempt;
 pub mod auth;
 pub mod body;
 mod client;
+mod connector;
+pub mod encode;
 pub mod error;
+mod operation;
 pub mod poll;
 mod pool;
 pub mod request;
@@ -71,9 +75,10 @@ pub mod response;
 pub mod retry;
 pub mod tls;
 
-pub use auth::{Authenticator, BasicAuth, HeaderAuth};
+pub use auth::{Authenticator, BasicAuth, HeaderAuth, RefreshGate};
 pub use body::Body;
 pub use client::{Client, ClientBuilder};
+pub use encode::{QueryStyle, RequestPath};
 pub use error::{BoxError, Error, ErrorKind, Phase};
 pub use pool::NodeStatus;
 pub use request::Request;

@@ -1,44 +1,29 @@
 //! The node pool: one pooled HTTP client per node address, round robin, set-aside of
 //! failed nodes, and re-resolution that never empties the pool.
 //!
-//! Each node has its own hyper-util client whose resolver always answers that node's IP,
-//! while request URIs keep the FQDN. So TCP goes to the chosen node while `Host`, TLS SNI
-//! and the certificate name check all stay the FQDN, and each node keeps its own warm
-//! keep-alive connections.
+//! Each node has its own hyper-util client (see [`connector`](crate::connector)) whose
+//! resolver always answers that node's IP, while request URIs keep the host name. So TCP
+//! goes to the chosen node while `Host`, TLS SNI and the certificate name check all stay
+//! the host name, and each node keeps its own warm keep-alive connections.
+//!
+//! Every timer here runs on tokio's clock, so set-aside, debounce and TTL expiry can be
+//! tested on a paused clock.
 
-use std::future::Future;
-use std::io;
-use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use http::Uri;
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::dns::Name;
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::net::TcpStream;
+use tokio::time::Instant;
 
-use crate::body::HttpBody;
+use crate::connector::{NodeClient, NodeSettings, build_client};
 use crate::error::{BoxError, Error, ErrorKind};
 use crate::resolve::Resolve;
 
-/// Settings every node client is built with.
-#[derive(Clone)]
-pub(crate) struct NodeSettings {
-    pub(crate) tls: Arc<rustls::ClientConfig>,
-    pub(crate) https: bool,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) idle_timeout: Duration,
-    pub(crate) max_idle_per_node: usize,
-}
-
-pub(crate) type NodeClient =
-    HyperClient<TimedConnector<HttpsConnector<HttpConnector<FixedIp>>>, HttpBody>;
+/// How many clients of nodes outside the DNS answer (requests bound with `on_node` to an
+/// address DNS no longer names) are kept; the least recently used one goes first.
+pub(crate) const MAX_EXTRA_NODES: usize = 16;
 
 /// One storage node: its address, its pooled client, and whether it is set aside.
 #[derive(Clone)]
@@ -51,6 +36,7 @@ pub(crate) struct Node {
 
 /// A node as reported to callers.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NodeStatus {
     /// The node's address.
     pub ip: IpAddr,
@@ -58,23 +44,33 @@ pub struct NodeStatus {
     pub set_aside: bool,
 }
 
+/// The outcome of the last lookup, shared with every caller that waited for it.
+#[derive(Clone)]
+enum LookupOutcome {
+    Addrs(Vec<IpAddr>),
+    Failed(String),
+}
+
 struct PoolState {
     nodes: Arc<Vec<Node>>,
     valid_until: Option<Instant>,
-    generation: u64,
+    /// Lookups finished, successful or not.
+    lookups: u64,
+    last: Option<LookupOutcome>,
     last_error: Option<String>,
 }
 
 pub(crate) struct NodePool {
-    /// Clients of nodes requests were bound to although DNS no longer names them.
-    extra: Mutex<Vec<Node>>,
+    /// Clients of nodes requests were bound to although DNS does not name them, most
+    /// recently used last.
+    extra: Mutex<VecDeque<Node>>,
     host: String,
     resolver: Arc<dyn Resolve>,
     settings: NodeSettings,
     state: RwLock<PoolState>,
     cursor: AtomicUsize,
     /// Held for the whole of a lookup, by a background refresh from the moment it is
-    /// scheduled: waiting for it is waiting for the refresh in flight.
+    /// scheduled: waiting for it is waiting for the lookup in flight.
     refresh_lock: Arc<tokio::sync::Mutex<()>>,
     last_failure_refresh: Mutex<Option<Instant>>,
     epoch: Instant,
@@ -86,14 +82,15 @@ pub(crate) struct NodePool {
 impl NodePool {
     pub(crate) fn new(host: String, resolver: Arc<dyn Resolve>, settings: NodeSettings) -> Self {
         NodePool {
-            extra: Mutex::new(Vec::new()),
+            extra: Mutex::new(VecDeque::new()),
             host,
             resolver,
             settings,
             state: RwLock::new(PoolState {
                 nodes: Arc::new(Vec::new()),
                 valid_until: None,
-                generation: 0,
+                lookups: 0,
+                last: None,
                 last_error: None,
             }),
             cursor: AtomicUsize::new(0),
@@ -106,14 +103,21 @@ impl NodePool {
         }
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, PoolState> {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, PoolState> {
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn snapshot(&self) -> (Arc<Vec<Node>>, Option<Instant>, u64) {
-        match self.state.read() {
-            Ok(s) => (s.nodes.clone(), s.valid_until, s.generation),
-            Err(poisoned) => {
-                let s = poisoned.into_inner();
-                (s.nodes.clone(), s.valid_until, s.generation)
-            }
-        }
+        let s = self.read();
+        (s.nodes.clone(), s.valid_until, s.lookups)
     }
 
     pub(crate) fn statuses(&self) -> Vec<NodeStatus> {
@@ -129,15 +133,16 @@ impl NodePool {
     }
 
     pub(crate) fn last_refresh_error(&self) -> Option<String> {
-        self.state.read().ok().and_then(|s| s.last_error.clone())
+        self.read().last_error.clone()
     }
 
     fn now_ms(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Makes sure there are nodes (first use) and schedules a refresh when the DNS answer
-    /// has expired. Requests never wait for a TTL refresh: they use the old answer.
+    /// Makes sure there are nodes (first use: concurrent requests share one lookup and its
+    /// answer or error) and schedules a refresh when the DNS answer has expired. Requests
+    /// never wait for a TTL refresh: they use the old answer.
     pub(crate) async fn ensure_ready(self: &Arc<Self>) -> Result<(), Error> {
         let (nodes, valid_until, _) = self.snapshot();
         if nodes.is_empty() {
@@ -181,22 +186,36 @@ impl NodePool {
     }
 
     /// The node with address `ip`, for requests bound to one node. A node not in the pool
-    /// (not, or no longer, in DNS) gets a client of its own on the fly.
-    pub(crate) fn node_for(&self, ip: IpAddr) -> Result<Node, Error> {
+    /// (not, or no longer, in DNS) gets a client of its own, kept among at most
+    /// [`MAX_EXTRA_NODES`] such clients so that its connections are reused.
+    pub(crate) fn node_for(&self, ip: IpAddr) -> Node {
         if let Some(node) = self.snapshot().0.iter().find(|n| n.ip == ip) {
-            return Ok(node.clone());
+            return node.clone();
         }
-        // Keep the client of a node outside the pool, so its connections are reused.
         let mut extra = self
             .extra
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(node) = extra.iter().find(|n| n.ip == ip) {
-            return Ok(node.clone());
+        if let Some(i) = extra.iter().position(|n| n.ip == ip)
+            && let Some(node) = extra.remove(i)
+        {
+            extra.push_back(node.clone());
+            return node;
         }
-        let node = self.build_node(ip)?;
-        extra.push(node.clone());
-        Ok(node)
+        let node = self.build_node(ip);
+        if extra.len() >= MAX_EXTRA_NODES {
+            extra.pop_front();
+        }
+        extra.push_back(node.clone());
+        node
+    }
+
+    #[cfg(test)]
+    fn extra_ips(&self) -> Vec<IpAddr> {
+        self.extra
+            .lock()
+            .map(|e| e.iter().map(|n| n.ip).collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn set_aside(&self, ip: IpAddr) {
@@ -218,9 +237,10 @@ impl NodePool {
     /// Re-resolves after a failure, at most once per debounce interval, in the background.
     pub(crate) fn refresh_after_failure(self: &Arc<Self>) {
         {
-            let Ok(mut last) = self.last_failure_refresh.lock() else {
-                return;
-            };
+            let mut last = self
+                .last_failure_refresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if last.is_some_and(|t| t.elapsed() < self.refresh_debounce) {
                 return;
             }
@@ -256,13 +276,23 @@ impl NodePool {
 
     /// Resolves the host again and swaps in the new node list. Surviving nodes keep their
     /// client (and its warm connections). A failed or empty answer keeps the old list and
-    /// is returned as an error. Concurrent callers share one lookup.
+    /// is returned as an error. One lookup at a time: callers that waited while another
+    /// lookup ran share its outcome, answer or error, instead of asking again.
     pub(crate) async fn refresh(&self) -> Result<Vec<IpAddr>, Error> {
-        let generation_before = self.snapshot().2;
+        let seen = self.snapshot().2;
         let _guard = self.refresh_lock.lock().await;
-        let (current, _, generation) = self.snapshot();
-        if generation != generation_before && !current.is_empty() {
-            return Ok(current.iter().map(|n| n.ip).collect());
+        let (lookups, last) = {
+            let s = self.read();
+            (s.lookups, s.last.clone())
+        };
+        if lookups != seen {
+            match last {
+                Some(LookupOutcome::Addrs(ips)) => return Ok(ips),
+                Some(LookupOutcome::Failed(message)) => {
+                    return Err(Error::new(ErrorKind::Resolve).with_message(message));
+                }
+                None => {}
+            }
         }
         self.resolve_and_swap().await
     }
@@ -272,7 +302,12 @@ impl NodePool {
         let current = self.snapshot().0;
         let result = tokio::time::timeout(self.resolve_timeout, self.resolver.resolve(&self.host))
             .await
-            .map_err(|_| BoxError::from("DNS lookup timed out"))
+            .map_err(|_| {
+                BoxError::from(format!(
+                    "no DNS answer within {:?} (resolve_timeout)",
+                    self.resolve_timeout
+                ))
+            })
             .and_then(|r| r);
         let resolved = match result {
             Ok(r) if !r.addrs.is_empty() => r,
@@ -282,21 +317,23 @@ impl NodePool {
         let mut ips = resolved.addrs;
         ips.sort();
         ips.dedup();
-        let mut nodes = Vec::with_capacity(ips.len());
-        for ip in &ips {
-            match current.iter().find(|n| n.ip == *ip) {
-                Some(n) => nodes.push(n.clone()),
-                None => nodes.push(self.build_node(*ip)?),
-            }
-        }
+        let nodes: Vec<Node> = ips
+            .iter()
+            .map(|ip| match current.iter().find(|n| n.ip == *ip) {
+                Some(n) => n.clone(),
+                None => self.build_node(*ip),
+            })
+            .collect();
         // A TTL of zero must not turn every request into a refresh.
         let valid_until = resolved
             .valid_until
-            .map(|t| t.max(Instant::now() + Duration::from_secs(1)));
-        if let Ok(mut state) = self.state.write() {
+            .map(|t| Instant::from_std(t).max(Instant::now() + Duration::from_secs(1)));
+        {
+            let mut state = self.write();
             state.nodes = Arc::new(nodes);
             state.valid_until = valid_until;
-            state.generation += 1;
+            state.lookups += 1;
+            state.last = Some(LookupOutcome::Addrs(ips.clone()));
             state.last_error = None;
         }
         tracing::debug!(host = %self.host, nodes = ?ips, "node pool refreshed");
@@ -306,7 +343,10 @@ impl NodePool {
     fn refresh_failed(&self, source: BoxError) -> Error {
         let message = format!("cannot resolve {}: {source}", self.host);
         tracing::warn!(host = %self.host, error = %source, "node refresh failed; keeping the old nodes");
-        if let Ok(mut state) = self.state.write() {
+        {
+            let mut state = self.write();
+            state.lookups += 1;
+            state.last = Some(LookupOutcome::Failed(message.clone()));
             state.last_error = Some(message.clone());
             // The expired answer stays in use. Left expired, it would send every request
             // into another lookup against the failing DNS: look again after the debounce
@@ -321,174 +361,12 @@ impl NodePool {
             .with_source(source)
     }
 
-    fn build_node(&self, ip: IpAddr) -> Result<Node, Error> {
-        Ok(Node {
+    fn build_node(&self, ip: IpAddr) -> Node {
+        Node {
             ip,
             client: build_client(ip, &self.settings),
             down_until: Arc::new(AtomicU64::new(0)),
-        })
-    }
-}
-
-fn build_client(ip: IpAddr, s: &NodeSettings) -> NodeClient {
-    let mut http = HttpConnector::new_with_resolver(FixedIp(ip));
-    // The URI scheme is https for TLS nodes; HttpConnector refuses it unless told.
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    let builder = HttpsConnectorBuilder::new().with_tls_config((*s.tls).clone());
-    let https = if s.https {
-        builder.https_only().enable_http1().wrap_connector(http)
-    } else {
-        builder.https_or_http().enable_http1().wrap_connector(http)
-    };
-    let connector = TimedConnector {
-        inner: https,
-        timeout: s.connect_timeout,
-    };
-    HyperClient::builder(TokioExecutor::new())
-        .pool_idle_timeout(s.idle_timeout)
-        // Without a timer hyper-util only checks expiry at checkout, and idle sockets
-        // would stay open until the next request.
-        .pool_timer(TokioTimer::new())
-        .pool_max_idle_per_host(s.max_idle_per_node)
-        .build(connector)
-}
-
-/// A hyper-util resolver that always answers one address (port 0 = the URI's port).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FixedIp(IpAddr);
-
-impl tower_service::Service<Name> for FixedIp {
-    type Response = std::iter::Once<SocketAddr>;
-    type Error = io::Error;
-    type Future = std::future::Ready<Result<Self::Response, io::Error>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), io::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _name: Name) -> Self::Future {
-        std::future::ready(Ok(std::iter::once(SocketAddr::new(self.0, 0))))
-    }
-}
-
-static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
-
-/// Facts about a connection, attached to every response it carries.
-#[derive(Clone, Debug)]
-pub(crate) struct ConnMeta {
-    pub(crate) id: u64,
-    pub(crate) connect_time: Duration,
-    /// True until the first response on this connection claims the connect time.
-    fresh: Arc<AtomicBool>,
-}
-
-impl ConnMeta {
-    /// The connect time, for the first response on the connection only.
-    pub(crate) fn claim_connect_time(&self) -> Option<Duration> {
-        self.fresh
-            .swap(false, Ordering::Relaxed)
-            .then_some(self.connect_time)
-    }
-}
-
-/// Times TCP + TLS establishment and bounds it with the connect timeout.
-#[derive(Clone)]
-pub(crate) struct TimedConnector<C> {
-    inner: C,
-    timeout: Duration,
-}
-
-impl<C> tower_service::Service<Uri> for TimedConnector<C>
-where
-    C: tower_service::Service<Uri, Response = MaybeHttpsStream<TokioIo<TcpStream>>>
-        + Clone
-        + Send
-        + 'static,
-    C::Future: Send + 'static,
-    C::Error: Into<BoxError>,
-{
-    type Response = TimedStream;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<TimedStream, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, uri: Uri) -> Self::Future {
-        let fut = self.inner.call(uri);
-        let timeout = self.timeout;
-        Box::pin(async move {
-            let start = Instant::now();
-            match tokio::time::timeout(timeout, fut).await {
-                Ok(Ok(io)) => Ok(TimedStream {
-                    io,
-                    meta: ConnMeta {
-                        id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
-                        connect_time: start.elapsed(),
-                        fresh: Arc::new(AtomicBool::new(true)),
-                    },
-                }),
-                Ok(Err(e)) => Err(e.into()),
-                Err(_) => Err(BoxError::from(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("connect timed out after {timeout:?}"),
-                ))),
-            }
-        })
-    }
-}
-
-/// A connection that reports its [`ConnMeta`] to hyper-util.
-pub(crate) struct TimedStream {
-    io: MaybeHttpsStream<TokioIo<TcpStream>>,
-    meta: ConnMeta,
-}
-
-impl Connection for TimedStream {
-    fn connected(&self) -> Connected {
-        self.io.connected().extra(self.meta.clone())
-    }
-}
-
-impl hyper::rt::Read for TimedStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl hyper::rt::Write for TimedStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        }
     }
 }
 
@@ -819,5 +697,167 @@ mod tests {
         dns.answer(Ok(vec![addr(0)]));
         pool.ensure_ready().await.unwrap();
         assert_eq!(pool.pick(&[]).unwrap().ip, addr(0));
+    }
+
+    #[test]
+    fn nodes_outside_the_answer_are_bounded_and_least_recently_used_go_first() {
+        let pool = static_pool(addrs(1));
+        let outside = |i: u8| IpAddr::from([127, 0, 9, i]);
+        let first = pool.node_for(outside(0));
+        for i in 1..u8::try_from(MAX_EXTRA_NODES).unwrap() {
+            pool.node_for(outside(i));
+        }
+        // Using the first again makes it the most recent: the next newcomer evicts #1.
+        let again = pool.node_for(outside(0));
+        assert!(Arc::ptr_eq(&first.down_until, &again.down_until));
+        pool.node_for(outside(200));
+        let extra = pool.extra_ips();
+        assert_eq!(extra.len(), MAX_EXTRA_NODES);
+        assert!(extra.contains(&outside(0)));
+        assert!(!extra.contains(&outside(1)));
+        assert!(extra.contains(&outside(200)));
+        // Nodes in the answer never take a place among them.
+        pool.node_for(addr(0));
+        assert_eq!(pool.extra_ips().len(), MAX_EXTRA_NODES);
+    }
+
+    /// Answers after a delay on tokio's clock, counting lookups.
+    #[derive(Debug)]
+    struct Slow {
+        inner: Arc<Scripted>,
+        delay: Duration,
+    }
+
+    impl Resolve for Slow {
+        fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Result<Resolved, BoxError>> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                self.inner.resolve(host).await
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_first_lookups_share_one_answer_or_one_error() {
+        let dns = Scripted::new(Err("SERVFAIL"));
+        let pool = pool_with(Slow {
+            inner: Arc::clone(&dns),
+            delay: Duration::from_secs(1),
+        });
+        let waits: Vec<_> = (0..8)
+            .map(|_| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move { pool.ensure_ready().await })
+            })
+            .collect();
+        for w in waits {
+            let err = w.await.unwrap().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Resolve);
+            assert!(err.to_string().contains("SERVFAIL"), "{err}");
+        }
+        assert_eq!(
+            dns.lookups.load(Ordering::SeqCst),
+            1,
+            "one lookup for eight waiters"
+        );
+
+        dns.answer(Ok(addrs(2)));
+        let waits: Vec<_> = (0..8)
+            .map(|_| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move { pool.ensure_ready().await })
+            })
+            .collect();
+        for w in waits {
+            w.await.unwrap().unwrap();
+        }
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 2);
+        assert_eq!(ips_of(&pool), addrs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_lookup_ends_at_the_resolve_timeout() {
+        let dns = Scripted::new(Ok(addrs(1)));
+        let mut pool = pool_with(Slow {
+            inner: Arc::clone(&dns),
+            delay: Duration::from_secs(30),
+        });
+        Arc::get_mut(&mut pool).unwrap().resolve_timeout = Duration::from_secs(3);
+        let started = Instant::now();
+        let err = pool.ensure_ready().await.unwrap_err();
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+        assert!(err.to_string().contains("resolve_timeout"), "{err}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn set_aside_ends_on_tokios_clock() {
+        let mut pool = pool_with(StaticResolver::new(addrs(2)));
+        Arc::get_mut(&mut pool).unwrap().set_aside_for = Duration::from_secs(30);
+        pool.refresh().await.unwrap();
+        pool.set_aside(addr(0));
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert!(pool.statuses()[0].set_aside);
+        assert_eq!(picks(&pool, 3, &[]), vec![addr(1); 3]);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!pool.statuses()[0].set_aside);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failure_refreshes_are_debounced_on_tokios_clock() {
+        let dns = Scripted::new(Ok(addrs(1)));
+        let mut pool = pool_with(Arc::clone(&dns));
+        Arc::get_mut(&mut pool).unwrap().refresh_debounce = Duration::from_secs(2);
+        pool.refresh().await.unwrap();
+        pool.refresh_after_failure_and_wait().await;
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 2);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        pool.refresh_after_failure_and_wait().await;
+        assert_eq!(
+            dns.lookups.load(Ordering::SeqCst),
+            2,
+            "within the debounce interval"
+        );
+        tokio::time::advance(Duration::from_secs(2)).await;
+        pool.refresh_after_failure_and_wait().await;
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 3);
+    }
+
+    /// Answers with a TTL measured on tokio's clock.
+    #[derive(Debug)]
+    struct WithTtl {
+        inner: Arc<Scripted>,
+        ttl: Duration,
+    }
+
+    impl Resolve for WithTtl {
+        fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Result<Resolved, BoxError>> {
+            Box::pin(async move {
+                let mut r = self.inner.resolve(host).await?;
+                r.valid_until = Some((Instant::now() + self.ttl).into_std());
+                Ok(r)
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expired_answer_is_refreshed_in_the_background_on_tokios_clock() {
+        let dns = Scripted::new(Ok(addrs(1)));
+        let pool = pool_with(WithTtl {
+            inner: Arc::clone(&dns),
+            ttl: Duration::from_secs(60),
+        });
+        pool.ensure_ready().await.unwrap();
+        dns.answer(Ok(vec![addr(3)]));
+        tokio::time::advance(Duration::from_secs(59)).await;
+        pool.ensure_ready().await.unwrap();
+        tokio::task::yield_now().await;
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 1);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        pool.ensure_ready().await.unwrap();
+        // The request that saw the expiry did not wait; the refresh ran beside it.
+        assert_eq!(ips_of(&pool), vec![addr(0)]);
+        pool.refresh_after_failure_and_wait().await;
+        assert_eq!(ips_of(&pool), vec![addr(3)]);
+        assert_eq!(dns.lookups.load(Ordering::SeqCst), 2);
     }
 }

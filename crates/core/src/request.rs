@@ -11,7 +11,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{Authenticator, sensitive_value};
 use crate::body::Body;
+use crate::encode::{QueryPart, check_raw_query, encode_query};
+pub use crate::encode::{
+    QueryStyle, RequestPath, encode_path_literal, encode_path_segment, encode_path_text,
+    form_encode_into,
+};
 use crate::error::Error;
+use crate::retry::RetryPolicy;
 
 /// Which credentials a request carries.
 #[derive(Clone, Default)]
@@ -27,97 +33,113 @@ pub(crate) enum AuthChoice {
 
 /// One request: method, path, query, headers, body and per-request options.
 ///
-/// Builder methods never panic: an invalid header name or value is remembered and
-/// reported as an [`ErrorKind::Config`](crate::ErrorKind::Config) error when the request
-/// is sent.
+/// The path is encoded as [`RequestPath`] says (text by default: what a request target
+/// cannot carry, such as space or `#`, is percent-encoded; `?` in a path is data, so the
+/// query goes through [`query`](Request::query)). Builder methods never panic: an invalid
+/// header, path or option is remembered and reported as an
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) error when the request is sent.
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) path: String,
-    pub(crate) query: String,
+    pub(crate) query: Vec<QueryPart>,
+    pub(crate) query_style: Option<QueryStyle>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Body,
     pub(crate) idempotent: Option<bool>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) host: Option<String>,
     pub(crate) node: Option<IpAddr>,
     pub(crate) auth: AuthChoice,
     pub(crate) error: Option<Error>,
 }
 
 impl Request {
-    /// A request for `path`, relative to the client's base URL. The path must already be
-    /// percent-encoded (vendors differ in what they encode).
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
-        let mut path = path.into();
-        let mut query = String::new();
-        // A query written into the path is kept, not encoded a second time.
-        if let Some(i) = path.find('?') {
-            query = path[i + 1..].to_owned();
-            path.truncate(i);
-        }
+    /// A request for `path`, relative to the client's base URL: text (encoded as needed),
+    /// or a [`RequestPath::literal`] / [`RequestPath::encoded`] path.
+    pub fn new(method: Method, path: impl Into<RequestPath>) -> Self {
+        let path = path.into();
+        let (path, error) = match path.as_encoded() {
+            Ok(p) => (p.to_owned(), None),
+            Err(e) => (String::new(), Some(e)),
+        };
         Request {
             method,
             path,
-            query,
+            query: Vec::new(),
+            query_style: None,
             headers: HeaderMap::new(),
             body: Body::empty(),
             idempotent: None,
             timeout: None,
+            operation_timeout: None,
+            idle_timeout: None,
+            retry: None,
+            host: None,
             node: None,
             auth: AuthChoice::Client,
-            error: None,
+            error,
         }
     }
 
     /// `GET path`.
-    pub fn get(path: impl Into<String>) -> Self {
+    pub fn get(path: impl Into<RequestPath>) -> Self {
         Request::new(Method::GET, path)
     }
 
     /// `POST path`.
-    pub fn post(path: impl Into<String>) -> Self {
+    pub fn post(path: impl Into<RequestPath>) -> Self {
         Request::new(Method::POST, path)
     }
 
     /// `PUT path`.
-    pub fn put(path: impl Into<String>) -> Self {
+    pub fn put(path: impl Into<RequestPath>) -> Self {
         Request::new(Method::PUT, path)
     }
 
     /// `PATCH path`.
-    pub fn patch(path: impl Into<String>) -> Self {
+    pub fn patch(path: impl Into<RequestPath>) -> Self {
         Request::new(Method::PATCH, path)
     }
 
     /// `DELETE path`.
-    pub fn delete(path: impl Into<String>) -> Self {
+    pub fn delete(path: impl Into<RequestPath>) -> Self {
         Request::new(Method::DELETE, path)
     }
 
     /// `HEAD path`.
-    pub fn head(path: impl Into<String>) -> Self {
+    pub fn head(path: impl Into<RequestPath>) -> Self {
         Request::new(Method::HEAD, path)
     }
 
-    /// Appends `key=value` to the query, form-encoded (space as `+`, `+` as `%2B`, UTF-8
-    /// percent-encoded, `key=` for an empty value).
+    /// Appends `key=value` to the query, encoded when the request is sent in the
+    /// request's or else the client's [`QueryStyle`] (form style by default: space as
+    /// `+`, `+` as `%2B`; `key=` for an empty value).
     pub fn query(mut self, key: &str, value: &str) -> Self {
-        if !self.query.is_empty() {
-            self.query.push('&');
-        }
-        form_encode_into(key, &mut self.query);
-        self.query.push('=');
-        form_encode_into(value, &mut self.query);
+        self.query
+            .push(QueryPart::Pair(key.to_owned(), value.to_owned()));
         self
     }
 
-    /// Appends an already-encoded query fragment as is (for vendors with their own rules).
+    /// Appends an already-encoded query fragment, sent byte for byte (for vendors with
+    /// their own rules). A fragment with a character no query can carry (`#`, space,
+    /// control bytes, non-ASCII) or a malformed `%` escape fails the request.
     pub fn raw_query(mut self, fragment: &str) -> Self {
+        let fragment = fragment.trim_start_matches('?');
         if !fragment.is_empty() {
-            if !self.query.is_empty() {
-                self.query.push('&');
+            match check_raw_query(fragment) {
+                Ok(()) => self.query.push(QueryPart::Raw(fragment.to_owned())),
+                Err(e) => self.fail(e),
             }
-            self.query.push_str(fragment.trim_start_matches('?'));
         }
+        self
+    }
+
+    /// Encodes this request's query in `style` instead of the client's.
+    pub fn query_style(mut self, style: QueryStyle) -> Self {
+        self.query_style = Some(style);
         self
     }
 
@@ -170,16 +192,56 @@ impl Request {
         self
     }
 
-    /// Declares whether sending the request twice is harmless. By default GET, HEAD, PUT,
-    /// DELETE and OPTIONS are idempotent and POST and PATCH are not.
+    /// Declares whether sending the request twice is harmless, overriding the client's
+    /// rule ([`ClientBuilder::idempotent_methods`](crate::ClientBuilder::idempotent_methods);
+    /// by default GET, HEAD, PUT, DELETE and OPTIONS are idempotent, POST and PATCH are
+    /// not). A request that is not idempotent is never resent once it may have reached the
+    /// server, whatever a classifier says.
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = Some(yes);
         self
     }
 
-    /// A deadline for each attempt of this request, covering the whole response body.
+    /// A deadline for each attempt of this request, covering the response head and a
+    /// buffered body (the client's `request_timeout` otherwise).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// One deadline for the whole operation: name resolution, every attempt, failover to
+    /// other nodes and the waits between retries (the client's `operation_timeout`
+    /// otherwise).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// For streaming bodies (an upload from a stream, or
+    /// [`Client::send_streaming`](crate::Client::send_streaming)): fail when no byte moved
+    /// for this long, instead of bounding the whole transfer by the attempt timeout. A
+    /// multi-GiB transfer then needs no guess of its total duration.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy for this request instead of the client's (for example
+    /// [`RetryPolicy::never`] for a login, or a request that moves the server's own
+    /// address). Failover to another node after a connect failure still happens.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Sends this request under another name of the same system: `Host` and TLS SNI (and
+    /// the certificate name check) carry `name`, TCP still goes to the client's nodes.
+    /// Requests under different names never share a connection.
+    pub fn host(mut self, name: &str) -> Self {
+        match crate::client::validate_host(name) {
+            Ok(()) => self.host = Some(name.to_owned()),
+            Err(e) => self.fail(e),
+        }
         self
     }
 
@@ -207,14 +269,20 @@ impl Request {
         &self.method
     }
 
-    /// The path, without the query.
+    /// The encoded path, without the query.
     pub fn path(&self) -> &str {
         &self.path
     }
 
-    /// The encoded query, without `?`.
-    pub fn query_string(&self) -> &str {
-        &self.query
+    /// The encoded query, without `?`, in the request's query style (form style unless
+    /// set; the client may encode in its own style when the request has none).
+    pub fn query_string(&self) -> String {
+        encode_query(&self.query, self.query_style.unwrap_or_default())
+    }
+
+    /// The query encoded in the request's style, else `default`.
+    pub(crate) fn encoded_query(&self, default: QueryStyle) -> String {
+        encode_query(&self.query, self.query_style.unwrap_or(default))
     }
 
     /// The headers set so far.
@@ -222,7 +290,8 @@ impl Request {
         &self.headers
     }
 
-    /// Whether the request may be sent twice.
+    /// Whether the request may be sent twice, by its own declaration or the default
+    /// method rule (GET, HEAD, PUT, DELETE, OPTIONS).
     pub fn is_idempotent(&self) -> bool {
         self.idempotent.unwrap_or(matches!(
             self.method,
@@ -247,54 +316,16 @@ impl fmt::Debug for Request {
             .field("has_query", &!self.query.is_empty())
             .field("headers", &names)
             .field("body", &self.body)
+            .field("host", &self.host)
             .field("node", &self.node)
             .finish()
     }
-}
-
-/// Appends `s` form-urlencoded (`application/x-www-form-urlencoded`, UTF-8).
-pub fn form_encode_into(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-        }
-    }
-}
-
-/// Percent-encodes one path segment (RFC 3986 unreserved characters stay; UTF-8 bytes
-/// and everything else, `/` included, are encoded).
-pub fn encode_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b));
-            }
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn query_encoding() {
@@ -303,9 +334,31 @@ mod tests {
             .query("empty", "")
             .query("ü", "/");
         assert_eq!(r.query_string(), "type=a+b%2Bc&empty=&%C3%BC=%2F");
-        let r = Request::get("/x?already=1").query("b", "2");
-        assert_eq!(r.path(), "/x");
+        let r = r.query_style(QueryStyle::Rfc3986);
+        assert_eq!(r.query_string(), "type=a%20b%2Bc&empty=&%C3%BC=%2F");
+        let r = Request::get("/x").raw_query("?already=1").query("b", "2");
         assert_eq!(r.query_string(), "already=1&b=2");
+    }
+
+    #[test]
+    fn a_question_mark_in_a_path_is_data() {
+        let r = Request::get("/x?already=1");
+        assert_eq!(r.path(), "/x%3Falready=1");
+        assert_eq!(r.query_string(), "");
+        assert_eq!(Request::delete("/rest/a#b").path(), "/rest/a%23b");
+    }
+
+    #[test]
+    fn unsendable_targets_are_errors() {
+        assert!(Request::get(RequestPath::encoded("/a b")).error.is_some());
+        assert!(Request::get("/a").raw_query("x=1#2").error.is_some());
+        assert!(Request::get("/a").host("bad host").error.is_some());
+        assert!(
+            Request::get("/a")
+                .host("ns.tenant.hcp.example")
+                .error
+                .is_none()
+        );
     }
 
     #[test]
@@ -324,7 +377,7 @@ mod tests {
 
     #[test]
     fn debug_hides_query_and_header_values() {
-        let r = Request::get("/x?token=abc").sensitive_header(
+        let r = Request::get("/x").query("token", "abc").sensitive_header(
             "remote-authorization",
             &SecretString::from("Session s3cr3t"),
         );
@@ -332,40 +385,5 @@ mod tests {
         assert!(!s.contains("abc"));
         assert!(!s.contains("s3cr3t"));
         assert!(s.contains("remote-authorization"));
-    }
-
-    fn form_decode(s: &str) -> Vec<u8> {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < b.len() => {
-                    let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00");
-                    out.push(u8::from_str_radix(hex, 16).unwrap_or(0));
-                    i += 2;
-                }
-                c => out.push(c),
-            }
-            i += 1;
-        }
-        out
-    }
-
-    proptest! {
-        #[test]
-        fn form_encoding_round_trips(s in ".*") {
-            let mut enc = String::new();
-            form_encode_into(&s, &mut enc);
-            prop_assert!(enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._*+%".contains(&b)));
-            prop_assert_eq!(form_decode(&enc), s.as_bytes().to_vec());
-        }
-
-        #[test]
-        fn path_segments_never_contain_separators(s in ".*") {
-            let enc = encode_path_segment(&s);
-            prop_assert!(!enc.contains('/') && !enc.contains('?') && !enc.contains('#'));
-        }
     }
 }

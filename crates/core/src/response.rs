@@ -251,6 +251,7 @@ impl fmt::Debug for StreamingResponse {
 pub struct ResponseBody {
     inner: Incoming,
     deadline: Pin<Box<Sleep>>,
+    idle: Option<Duration>,
     started: Instant,
     total: Option<Duration>,
     read: u64,
@@ -271,6 +272,7 @@ impl ResponseBody {
         ResponseBody {
             inner,
             deadline: Box::pin(tokio::time::sleep_until(deadline)),
+            idle: None,
             started,
             total: None,
             read: 0,
@@ -278,6 +280,16 @@ impl ResponseBody {
             path,
             node,
         }
+    }
+
+    /// Bounds the body by idle periods instead of the attempt deadline: reading fails
+    /// when no data arrived for `idle`.
+    pub(crate) fn with_idle_timeout(mut self, idle: Option<Duration>) -> Self {
+        if let Some(d) = idle {
+            self.deadline.as_mut().reset(Instant::now() + d);
+        }
+        self.idle = idle;
+        self
     }
 
     /// The next chunk, or `None` at the end.
@@ -304,6 +316,9 @@ impl ResponseBody {
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
                         self.read += data.len() as u64;
+                        if let Some(idle) = self.idle {
+                            self.deadline.as_mut().reset(Instant::now() + idle);
+                        }
                         return Poll::Ready(Ok(Some(data)));
                     }
                     // Trailers: nothing to hand out; read on.
@@ -321,11 +336,12 @@ impl ResponseBody {
                 }
                 Poll::Pending => {
                     if self.deadline.as_mut().poll(cx).is_ready() {
-                        return Poll::Ready(Err(self.error(
-                            ErrorKind::Timeout,
-                            "deadline passed while reading the body",
-                            None,
-                        )));
+                        let message = if self.idle.is_some() {
+                            "no body data within idle_timeout"
+                        } else {
+                            "deadline passed while reading the body"
+                        };
+                        return Poll::Ready(Err(self.error(ErrorKind::Timeout, message, None)));
                     }
                     return Poll::Pending;
                 }

@@ -5,14 +5,17 @@
 //!   method; the failed node is set aside and the pool re-resolves in the background;
 //!   when every node failed, the retry after the backoff also waits for that re-resolution
 //!   (bounded by the time budget), so it goes to the nodes DNS names now;
-//! - a TLS failure is returned at once (every node presents the same certificate);
-//! - an I/O error or a timeout after sending is retried only for idempotent requests;
+//! - a TLS failure is returned at once (every node presents the same certificate); one
+//!   on an established connection counts as [`Phase::MaybeSent`](crate::Phase::MaybeSent);
+//! - an I/O error or a timeout after sending is retried only for idempotent requests,
+//!   and no classifier can change that;
 //! - 429 and 503 are retried with backoff for any method, honouring `Retry-After`;
 //! - everything else is returned to the caller.
 //!
 //! A vendor [`Classifier`] sees every outcome first and may return a [`Verdict`] (retry a
 //! "resource locked" error, re-authenticate on an expired token). Attempts and wall time
-//! bound every retry.
+//! bound every retry, and so does the operation deadline when one is set. The rules are
+//! applied in one place, `operation.rs`, after each attempt.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -68,6 +71,13 @@ pub struct RequestView<'a> {
     pub idempotent: bool,
     /// The request's own headers (not the credentials the authenticator adds).
     pub headers: &'a HeaderMap,
+    /// Which attempt of the operation this outcome is (1 for the first).
+    pub attempt: u32,
+    /// True when an earlier attempt of this operation may have reached the server
+    /// without an answer ([`Phase::MaybeSent`](crate::Phase::MaybeSent)): this attempt
+    /// is a resend after an unknown outcome, so a 409 "already exists" or a 404 on a
+    /// resent DELETE may mean the first attempt landed.
+    pub resend_after_unknown: bool,
 }
 
 impl<'a> RequestView<'a> {
@@ -83,11 +93,25 @@ impl<'a> RequestView<'a> {
             path,
             idempotent,
             headers,
+            attempt: 1,
+            resend_after_unknown: false,
         }
+    }
+
+    /// Sets the attempt number and whether an earlier attempt's outcome is unknown.
+    pub fn with_attempt(mut self, attempt: u32, resend_after_unknown: bool) -> Self {
+        self.attempt = attempt;
+        self.resend_after_unknown = resend_after_unknown;
+        self
     }
 }
 
 /// A vendor's view of outcomes: lock-busy codes, token expiry, "server busy" bodies.
+///
+/// A classifier says what an outcome means; the core decides what to do about it. In
+/// particular a [`Verdict::Retry`] is ignored for a request that is not idempotent and
+/// may have reached the server, and every retry stays within the attempt, time and
+/// operation-deadline budgets.
 pub trait Classifier: Send + Sync + fmt::Debug {
     /// Returns a verdict, or `None` to let the core policy decide.
     fn classify(&self, request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict>;

@@ -57,7 +57,9 @@ async fn secrets_are_absent_from_debug_errors_and_logs() {
 
     let mut outputs = vec![format!("{client:?}")];
     for i in 0..3 {
-        let request = Request::get(format!("/echo?token={QUERY_SECRET}&i={i}"))
+        let request = Request::get("/echo")
+            .query("token", QUERY_SECRET)
+            .query("i", &i.to_string())
             .sensitive_header("remote-authorization", &remote);
         outputs.push(format!("{request:?}"));
         let response = client.send(request).await.unwrap();
@@ -66,7 +68,8 @@ async fn secrets_are_absent_from_debug_errors_and_logs() {
     server
         .faults()
         .add(Fault::new(FaultAction::html_500()).times(1));
-    let request = Request::get(format!("/echo?token={QUERY_SECRET}"))
+    let request = Request::get("/echo")
+        .query("token", QUERY_SECRET)
         .sensitive_header("remote-authorization", &remote);
     let err = client
         .send(request)
@@ -80,7 +83,11 @@ async fn secrets_are_absent_from_debug_errors_and_logs() {
         .faults()
         .add(Fault::new(FaultAction::CloseBeforeResponse).times(1));
     let err = client
-        .send(Request::post(format!("/echo?token={QUERY_SECRET}")).body("x"))
+        .send(
+            Request::post("/echo")
+                .query("token", QUERY_SECRET)
+                .body("x"),
+        )
         .await
         .unwrap_err();
     outputs.push(err.to_string());

@@ -432,7 +432,7 @@ impl Authenticator for Session {
         Ok(())
     }
 
-    fn refresh(&self) -> BoxFuture<'_, Result<bool, Error>> {
+    fn refresh(&self, _stamped: u64) -> BoxFuture<'_, Result<bool, Error>> {
         Box::pin(async move {
             self.refreshes.fetch_add(1, Ordering::SeqCst);
             *self.token.lock().unwrap() = self.refreshed_to.into();
@@ -593,7 +593,10 @@ async fn server_errors_become_typed_errors_with_context() {
     lab.server
         .faults()
         .add(Fault::new(FaultAction::html_500()).times(1));
-    let r = client.send(Request::get("/echo?secret=1")).await.unwrap();
+    let r = client
+        .send(Request::get("/echo").query("secret", "1"))
+        .await
+        .unwrap();
     let err = r.error_for_status().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));

@@ -13,7 +13,7 @@ use storkit_core::http::header::AUTHORIZATION;
 use storkit_core::http::{HeaderMap, StatusCode};
 use storkit_core::poll::{PollError, PollStep, Poller};
 use storkit_core::secrecy::{ExposeSecret, SecretString};
-use storkit_core::{BasicAuth, Client, Error, ErrorKind, Request, Response};
+use storkit_core::{BasicAuth, Client, Error, ErrorKind, RefreshGate, Request, Response};
 
 use crate::client::HitachiClient;
 use crate::error::{ApiError, HitachiError};
@@ -50,8 +50,8 @@ pub(crate) struct SessionAuth {
     pub(crate) locks_held: AtomicU32,
     /// Serialises lock and unlock requests of this session.
     pub(crate) lock_gate: Arc<tokio::sync::Mutex<()>>,
-    /// Serialises re-logins: concurrent 401s must produce one new session, not several.
-    refresh_gate: tokio::sync::Mutex<()>,
+    /// One re-login at a time: concurrent 401s produce one new session, not several.
+    refresh_gate: RefreshGate,
     /// No new request may use the session.
     closed: AtomicBool,
     /// The DELETE has been handed to a task (by `close` or by `Drop`): exactly once.
@@ -89,56 +89,47 @@ impl Authenticator for SessionAuth {
         Ok(())
     }
 
-    fn refresh(&self) -> BoxFuture<'_, Result<bool, Error>> {
+    fn generation(&self) -> u64 {
+        self.refresh_gate.generation()
+    }
+
+    fn refresh(&self, stamped: u64) -> BoxFuture<'_, Result<bool, Error>> {
         Box::pin(async move {
             if self.closed.load(Ordering::SeqCst) || self.locks_held.load(Ordering::SeqCst) > 0 {
                 return Ok(false);
             }
-            let _one_at_a_time = self.refresh_gate.lock().await;
-            if self.closed.load(Ordering::SeqCst) {
-                return Ok(false);
-            }
-            // Another task may have logged in again while this one waited: if the current
-            // token works, use it instead of opening (and leaking) one more session.
-            if self.current_token_works().await {
-                return Ok(true);
-            }
-            let old = self.id();
-            let fresh = login(
-                &self.core,
-                &self.login_path,
-                &self.basic,
-                self.alive_time,
-                Some(self.node),
-            )
-            .await?;
-            tracing::info!(
-                old_session = old,
-                new_session = fresh.0.id,
-                "session expired; logged in again"
-            );
-            if let Ok(mut state) = self.state.lock() {
-                *state = fresh.0;
-            }
-            Ok(true)
+            // The gate lets one re-login run; requests that saw the same token rejected
+            // wait for it and resend with the new one.
+            self.refresh_gate
+                .refresh(stamped, || async {
+                    if self.closed.load(Ordering::SeqCst) {
+                        return Ok(false);
+                    }
+                    let old = self.id();
+                    let fresh = login(
+                        &self.core,
+                        &self.login_path,
+                        &self.basic,
+                        self.alive_time,
+                        Some(self.node),
+                    )
+                    .await?;
+                    tracing::info!(
+                        old_session = old,
+                        new_session = fresh.0.id,
+                        "session expired; logged in again"
+                    );
+                    if let Ok(mut state) = self.state.lock() {
+                        *state = fresh.0;
+                    }
+                    Ok(true)
+                })
+                .await
         })
     }
 }
 
 impl SessionAuth {
-    async fn current_token_works(&self) -> bool {
-        let Some(token) = self.token() else {
-            return false;
-        };
-        let path = format!("{}/{}", self.login_path, self.id());
-        let Ok(value) = sensitive_value(&format!("Session {}", token.expose_secret())) else {
-            return false;
-        };
-        let mut probe = Request::get(path).without_auth().on_node(self.node);
-        probe = probe.header(AUTHORIZATION, value);
-        matches!(self.core.send(probe).await, Ok(r) if r.status() == StatusCode::OK)
-    }
-
     /// Discards the session on the server; a session the server no longer knows (401,
     /// 404) counts as discarded.
     async fn discard(
@@ -266,7 +257,7 @@ impl Session {
             node,
             locks_held: AtomicU32::new(0),
             lock_gate: Arc::default(),
-            refresh_gate: tokio::sync::Mutex::new(()),
+            refresh_gate: RefreshGate::new(),
             closed: AtomicBool::new(false),
             discard_started: AtomicBool::new(false),
         });
