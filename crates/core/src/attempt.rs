@@ -205,15 +205,12 @@ pub(crate) fn classify_transport_error(e: hyper_util::client::legacy::Error) -> 
         (false, true) => (ErrorKind::Tls, Phase::MaybeSent),
         (false, false) => (ErrorKind::Io, Phase::MaybeSent),
     };
-    let message = innermost_message(&e);
-    let certificate = tls::is_certificate_error(&e);
+    // A TLS failure gets a plain-words explanation (what failed, which option helps); the
+    // rustls wording stays reachable through the source chain.
+    let message = tls::explain_handshake_failure(&e).or_else(|| innermost_message(&e));
     let mut err = Error::new(kind).with_phase(phase).with_source(e);
     if let Some(m) = message {
-        err = err.with_message(if certificate {
-            format!("server certificate rejected: {m}")
-        } else {
-            m
-        });
+        err = err.with_message(m);
     }
     err
 }

@@ -6,25 +6,69 @@
 //! | Policy | Trusts | Name checked | Typical use |
 //! |---|---|---|---|
 //! | [`TlsPolicy::WebPki`] (default) | Mozilla's root programme | yes | publicly issued certificates |
-//! | [`TlsPolicy::CustomCa`] | only the roots in a PEM bundle | yes | a company CA |
+//! | [`TlsPolicy::CustomCa`] | only the certificates in a PEM bundle: as CAs, or presented as-is | yes | a company CA, or the array's own self-signed certificate |
 //! | [`TlsPolicy::PinnedSha256`] | a leaf whose SHA-256 fingerprint is pinned | no | self-signed appliance certificates |
 //! | [`TlsPolicy::DangerAcceptInvalidCerts`] | any certificate | no | lab use only |
 //!
 //! Every mode, including the dangerous one, still verifies the server's handshake signature, so a
 //! peer that merely replays a public certificate without holding its private key is rejected.
 //!
+//! # A self-signed array certificate as the CA file
+//!
+//! Storage administrators export the array's self-signed certificate and hand it to clients as
+//! the CA file, as they would to `curl --cacert cert.pem` or Python
+//! `requests.get(url, verify="cert.pem")`. Such certificates are often made with
+//! `openssl req -x509`, whose defaults mark them `CA:TRUE`; webpki alone refuses a CA
+//! certificate as a server certificate (`CaUsedAsEndEntity`) and a leaf that is not self-signed
+//! has no issuer in the bundle. [`TlsPolicy::CustomCa`] therefore accepts, after ordinary chain
+//! verification has failed, a server whose certificate is **byte-for-byte identical** (DER) to
+//! one in the bundle, as OpenSSL does when a trusted certificate is presented as-is. On that
+//! path, as with OpenSSL-based clients:
+//!
+//! - the server name is still checked against the certificate's subjectAltName (webpki ignores
+//!   the subject CN, so a certificate needs `-addext subjectAltName=DNS:<name>`);
+//! - the validity period is still checked: an expired or not-yet-valid certificate is refused;
+//! - the certificate's own signature, key usages and CA flag are not checked: the certificate is
+//!   trusted because the administrator listed it, not because something signed it;
+//! - the handshake signature is verified with the certificate's public key, so only the holder
+//!   of its private key passes.
+//!
+//! Any other certificate, including one with the same subject and key but different bytes, goes
+//! through ordinary chain verification only.
+//!
+//! # Errors in plain words
+//!
+//! A handshake failure reaches the caller as an [`ErrorKind::Tls`](crate::ErrorKind::Tls)
+//! error whose message says what failed and which option helps, for example (one line):
+//!
+//! ```text
+//! GET /api (node 10.0.0.5): TLS handshake failed: the server's certificate is not signed by a
+//! trusted authority (self-signed?): pass the array's certificate or its CA with
+//! TlsPolicy::custom_ca_file, or pin it with TlsPolicy::pinned("AB:CD:...") (the SHA-256
+//! fingerprint `openssl x509 -noout -fingerprint -sha256` prints)
+//! ```
+//!
+//! A name mismatch names the expected host and the certificate's names, an expired certificate
+//! its expiry date, and a pin mismatch the presented certificate's SHA-256 fingerprint in the
+//! pin format. The rustls error stays in the [`source`](std::error::Error::source) chain.
+//!
 //! The `ring` crypto provider is always passed explicitly: the process-wide default provider
 //! panics when another crate in the build enables a second provider.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::server::ParsedCertificate;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, OtherError,
+    RootCertStore, SignatureScheme,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
@@ -44,7 +88,12 @@ pub enum TlsPolicy {
     /// with this policy fails with [`TlsError::WebPkiRootsUnavailable`].
     #[default]
     WebPki,
-    /// Trust only the roots in this bundle and check the server name.
+    /// Trust only the certificates in this bundle and check the server name.
+    ///
+    /// A certificate in the bundle is trusted as a root (it may sign the server's certificate),
+    /// and also as the server's certificate itself when the server presents exactly that
+    /// certificate, even a self-signed `CA:TRUE` one: see the [module documentation](crate::tls)
+    /// for what is still checked then (name, validity period, handshake signature).
     CustomCa(CaBundle),
     /// Accept a server if and only if the SHA-256 fingerprint of its leaf certificate (the DER
     /// encoding) equals one of these pins.
@@ -74,7 +123,8 @@ pub enum TlsPolicy {
 }
 
 impl TlsPolicy {
-    /// Trust only the CA certificates in a PEM bundle.
+    /// Trust only the certificates in a PEM bundle: CA certificates, or the array's own
+    /// (self-signed) certificate exported as PEM. See [`TlsPolicy::CustomCa`].
     ///
     /// Sections other than `CERTIFICATE` (for example a private key pasted alongside) are
     /// ignored; a bundle without any certificate is rejected with
@@ -83,7 +133,8 @@ impl TlsPolicy {
         CaBundle::from_pem(pem).map(Self::CustomCa)
     }
 
-    /// Trust only the CA certificates in a PEM file; see [`TlsPolicy::custom_ca_pem`].
+    /// Trust only the certificates in a PEM file, as `curl --cacert` or Python requests'
+    /// `verify="cert.pem"` do; see [`TlsPolicy::custom_ca_pem`].
     pub fn custom_ca_file(path: impl AsRef<Path>) -> Result<Self, TlsError> {
         CaBundle::from_file(path).map(Self::CustomCa)
     }
@@ -405,9 +456,26 @@ pub(crate) fn client_config(policy: &TlsPolicy) -> Result<Arc<ClientConfig>, Tls
         TlsPolicy::WebPki => builder
             .with_root_certificates(webpki_root_store()?)
             .with_no_client_auth(),
-        TlsPolicy::CustomCa(bundle) => builder
-            .with_root_certificates(bundle.root_store()?)
-            .with_no_client_auth(),
+        TlsPolicy::CustomCa(bundle) => {
+            let chain = WebPkiServerVerifier::builder_with_provider(
+                Arc::new(bundle.root_store()?),
+                Arc::clone(&provider),
+            )
+            .build()
+            .map_err(|e| {
+                TlsError::Rustls(rustls::Error::General(format!(
+                    "cannot build the certificate verifier: {e}"
+                )))
+            })?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(CustomCaVerifier {
+                    chain,
+                    exact: bundle.certs.clone(),
+                    algorithms,
+                }))
+                .with_no_client_auth()
+        }
         TlsPolicy::PinnedSha256(pins) => {
             if pins.is_empty() {
                 return Err(TlsError::NoPins);
@@ -473,6 +541,211 @@ pub fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The placeholder shown wherever a message suggests pinning.
+const PIN_HINT: &str = "pin it with TlsPolicy::pinned(\"AB:CD:...\") (the SHA-256 fingerprint \
+                        `openssl x509 -noout -fingerprint -sha256` prints)";
+
+/// Explains, in plain words, a TLS handshake failure found anywhere in `err`'s source chain:
+/// what failed and which [`TlsPolicy`] option helps. `None` when the chain holds no
+/// [`rustls::Error`] or only one that the rustls message already says well enough.
+///
+/// Certificate problems never mention secrets: the text holds names, dates and fingerprints,
+/// all of which the server sends in clear during the handshake.
+pub(crate) fn explain_handshake_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    find_rustls_error(err).and_then(explain_rustls_error)
+}
+
+/// The first [`rustls::Error`] in a source chain, looking inside `io::Error`s as
+/// [`is_certificate_error`] does.
+fn find_rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(err);
+    while let Some(err) = current {
+        if let Some(found) = err.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        current = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+fn explain_rustls_error(err: &rustls::Error) -> Option<String> {
+    match err {
+        rustls::Error::InvalidCertificate(cert) => Some(explain_certificate_error(cert)),
+        rustls::Error::AlertReceived(alert) => Some(explain_alert(*alert)),
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            Some(format!(
+                "the server did not answer with valid TLS ({err}): check that the port serves \
+                 HTTPS, or use an http:// URL if it serves plain HTTP"
+            ))
+        }
+        rustls::Error::PeerIncompatible(_) => Some(format!(
+            "the server and storkit have no TLS version or cipher suite in common ({err}); \
+             storkit offers TLS 1.2 and 1.3 with modern cipher suites: enable them on the array"
+        )),
+        rustls::Error::NoCertificatesPresented => {
+            Some("the server sent no certificate, so it cannot be authenticated".to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn explain_alert(alert: AlertDescription) -> String {
+    let hint = match alert {
+        AlertDescription::HandshakeFailure
+        | AlertDescription::ProtocolVersion
+        | AlertDescription::InsufficientSecurity => {
+            ": it may accept only TLS versions or cipher suites storkit does not offer \
+             (storkit offers TLS 1.2 and 1.3 with modern cipher suites)"
+        }
+        AlertDescription::CertificateRequired | AlertDescription::BadCertificate => {
+            ": it may require a client certificate, which storkit does not send"
+        }
+        AlertDescription::UnrecognisedName => {
+            ": it does not serve the host name of the URL (sent as SNI); use the name the \
+             array is configured with"
+        }
+        _ => "",
+    };
+    format!("the server aborted the handshake with the TLS alert {alert:?}{hint}")
+}
+
+fn explain_certificate_error(err: &CertificateError) -> String {
+    let untrusted = format!(
+        "pass the array's certificate or its CA with TlsPolicy::custom_ca_file, or {PIN_HINT}"
+    );
+    #[allow(deprecated)] // UnsupportedSignatureAlgorithm is still produced by webpki.
+    match err {
+        CertificateError::UnknownIssuer => format!(
+            "the server's certificate is not signed by a trusted authority (self-signed?): \
+             {untrusted}"
+        ),
+        CertificateError::NotValidForName => format!(
+            "the server's certificate does not name the host in the URL: connect with a URL \
+             whose host is one of the certificate's subjectAltNames (ClientBuilder::nodes sets \
+             the addresses), have the certificate reissued for the host, or {PIN_HINT}"
+        ),
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => format!(
+            "the server's certificate is not valid for {:?} ({}): connect with a URL whose host \
+             is one of the certificate's names (ClientBuilder::nodes sets the addresses), have \
+             the certificate reissued with subjectAltName {:?}, or {PIN_HINT}",
+            expected.to_str(),
+            presented_names(presented),
+            expected.to_str(),
+        ),
+        CertificateError::Expired => {
+            "the server's certificate has expired: renew it on the array (or check this \
+             machine's clock)"
+                .to_owned()
+        }
+        CertificateError::ExpiredContext { time, not_after } => format!(
+            "the server's certificate expired on {} (it is now {}): renew it on the array (or \
+             check this machine's clock)",
+            format_utc(not_after.as_secs()),
+            format_utc(time.as_secs()),
+        ),
+        CertificateError::NotValidYet => {
+            "the server's certificate is not valid yet: check the clock on this machine and on \
+             the array"
+                .to_owned()
+        }
+        CertificateError::NotValidYetContext { time, not_before } => format!(
+            "the server's certificate is not valid before {} (it is now {}): check the clock \
+             on this machine and on the array",
+            format_utc(not_before.as_secs()),
+            format_utc(time.as_secs()),
+        ),
+        CertificateError::BadSignature => {
+            "a signature does not verify: the server does not hold the private key of the \
+             certificate it presents, or its certificate was not signed by the CA it names; \
+             this can be an interception attempt, so check the certificate before trusting it"
+                .to_owned()
+        }
+        CertificateError::UnsupportedSignatureAlgorithm
+        | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => format!(
+            "the server's certificate or handshake uses a signature algorithm storkit does not \
+             accept (SHA-1 or MD5, for example): have the certificate reissued with SHA-256 or \
+             stronger, or {PIN_HINT}"
+        ),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            format!(
+                "the server's certificate is not issued for TLS servers (its extended key usage \
+                 lacks serverAuth): have it reissued, or {PIN_HINT}"
+            )
+        }
+        CertificateError::Revoked => "the server's certificate has been revoked".to_owned(),
+        CertificateError::BadEncoding => format!(
+            "the server's certificate is malformed and cannot be read: have it reissued, or \
+             {PIN_HINT}"
+        ),
+        CertificateError::UnhandledCriticalExtension => format!(
+            "the server's certificate has a critical extension storkit cannot check: have it \
+             reissued, or {PIN_HINT}"
+        ),
+        CertificateError::Other(other) => {
+            if let Some(mismatch) = other.0.downcast_ref::<PinMismatch>() {
+                format!(
+                    "the server's certificate matches none of the {} pinned fingerprint(s); it \
+                     presented SHA-256 {}. If the array's certificate was renewed, compare that \
+                     with the fingerprint of the array's certificate (`openssl x509 -noout \
+                     -fingerprint -sha256 -in cert.pem`) and, if they are equal, add it to \
+                     TlsPolicy::pinned",
+                    mismatch.pins, mismatch.presented
+                )
+            } else if other.to_string() == "CaUsedAsEndEntity" {
+                // webpki's wording for a self-signed `CA:TRUE` certificate (the `openssl req
+                // -x509` default) served by the server but not listed in the CA bundle.
+                format!(
+                    "the server's certificate is a self-signed CA certificate that is not \
+                     trusted: {untrusted}"
+                )
+            } else {
+                format!("the server's certificate was rejected: {other}")
+            }
+        }
+        other => format!("the server's certificate was rejected: {other}"),
+    }
+}
+
+/// The names a certificate presents, quoted (they come from the server: control characters are
+/// escaped) and cut short when there are many.
+fn presented_names(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if names.is_empty() {
+        return "it names no host in subjectAltName; a name only in the subject CN is not used"
+            .to_owned();
+    }
+    let mut out = String::from("it names ");
+    for (i, name) in names.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // webpki words them `DnsName("a.example")` and `IpAddress(10.0.0.5)`: keep the name.
+        let bare = name
+            .strip_prefix("DnsName(\"")
+            .and_then(|rest| rest.strip_suffix("\")"))
+            .or_else(|| {
+                name.strip_prefix("IpAddress(")
+                    .and_then(|rest| rest.strip_suffix(')'))
+            })
+            .unwrap_or(name);
+        let _ = write!(out, "{bare:?}");
+    }
+    if names.len() > SHOWN {
+        let _ = write!(out, " and {} more", names.len() - SHOWN);
+    }
+    out
+}
+
 /// Checks handshake signatures against the presented leaf certificate's public key.
 ///
 /// Shared by both custom verifiers: skipping this would let anyone who has seen the (public)
@@ -494,6 +767,275 @@ fn verify_signature_tls13(
 ) -> Result<HandshakeSignatureValid, rustls::Error> {
     rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
 }
+
+/// [`TlsPolicy::CustomCa`]: webpki chain verification, then the exact-certificate path.
+#[derive(Debug)]
+struct CustomCaVerifier {
+    /// Ordinary chain verification against the bundle as roots.
+    chain: Arc<WebPkiServerVerifier>,
+    /// The bundle's certificates, each trusted when presented byte-for-byte as the leaf.
+    exact: Vec<CertificateDer<'static>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for CustomCaVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let chain_error = match self.chain.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(e) => e,
+        };
+        if !self
+            .exact
+            .iter()
+            .any(|trusted| trusted.as_ref() == end_entity.as_ref())
+        {
+            return Err(chain_error);
+        }
+        tracing::debug!(
+            chain_error = %chain_error,
+            "server presented a certificate from the CA bundle as-is; checking name and dates"
+        );
+        verify_exact_certificate(end_entity, server_name, now)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_signature_tls12(&self.algorithms, message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_signature_tls13(&self.algorithms, message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// Checks a server certificate that is trusted because the bundle lists exactly it: the server
+/// name (subjectAltName, through webpki) and the validity period. Its own signature, CA flag
+/// and key usages are not checked, as OpenSSL does not check them on a trusted certificate.
+fn verify_exact_certificate(
+    end_entity: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), rustls::Error> {
+    let parsed = ParsedCertificate::try_from(end_entity)?;
+    rustls::client::verify_server_name(&parsed, server_name)?;
+    let Some(validity) = Validity::of_der(end_entity.as_ref()) else {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::BadEncoding,
+        ));
+    };
+    validity.check(now)
+}
+
+/// A certificate's validity period, in seconds since the Unix epoch (negative before 1970).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Validity {
+    not_before: i64,
+    not_after: i64,
+}
+
+impl Validity {
+    /// Reads `tbsCertificate.validity` from a DER certificate (RFC 5280 §4.1); `None` when the
+    /// structure is not what RFC 5280 describes.
+    fn of_der(der: &[u8]) -> Option<Self> {
+        let (0x30, cert, _) = der_next(der)? else {
+            return None;
+        };
+        let (0x30, tbs, _) = der_next(cert)? else {
+            return None;
+        };
+        let (mut tag, _, mut rest) = der_next(tbs)?;
+        if tag == 0xa0 {
+            // [0] EXPLICIT version: the serial number follows.
+            (tag, _, rest) = der_next(rest)?;
+        }
+        if tag != 0x02 {
+            return None;
+        }
+        let (0x30, _signature, rest) = der_next(rest)? else {
+            return None;
+        };
+        let (0x30, _issuer, rest) = der_next(rest)? else {
+            return None;
+        };
+        let (0x30, validity, _) = der_next(rest)? else {
+            return None;
+        };
+        let (before_tag, before, rest) = der_next(validity)?;
+        let (after_tag, after, rest) = der_next(rest)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        Some(Self {
+            not_before: der_time(before_tag, before)?,
+            not_after: der_time(after_tag, after)?,
+        })
+    }
+
+    fn check(self, now: UnixTime) -> Result<(), rustls::Error> {
+        let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let at = |t: i64| UnixTime::since_unix_epoch(Duration::from_secs(t.max(0).unsigned_abs()));
+        if secs < self.not_before {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYetContext {
+                    time: now,
+                    not_before: at(self.not_before),
+                },
+            ));
+        }
+        if secs > self.not_after {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::ExpiredContext {
+                    time: now,
+                    not_after: at(self.not_after),
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Splits one DER element off `input`: (tag, contents, rest). Only what X.509 needs: one-byte
+/// tags and definite lengths of up to four bytes.
+fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let bytes = rest.get(..count)?;
+        let len = bytes
+            .iter()
+            .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
+        (usize::try_from(len).ok()?, rest.get(count..)?)
+    };
+    Some((tag, rest.get(..len)?, rest.get(len..)?))
+}
+
+/// An X.509 `Time` (UTCTime `YYMMDDHHMMSSZ` or GeneralizedTime `YYYYMMDDHHMMSSZ`, RFC 5280
+/// §4.1.2.5) as seconds since the Unix epoch.
+fn der_time(tag: u8, text: &[u8]) -> Option<i64> {
+    let (year, rest) = match (tag, text.len()) {
+        (0x17, 13) => {
+            let yy = decimal(text.get(..2)?)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, text.get(2..)?)
+        }
+        (0x18, 15) => (decimal(text.get(..4)?)?, text.get(4..)?),
+        _ => return None,
+    };
+    if rest.get(10) != Some(&b'Z') {
+        return None;
+    }
+    let field = |at: usize| rest.get(at..at + 2).and_then(decimal);
+    let (month, day) = (field(0)?, field(2)?);
+    let (hour, minute, second) = (field(4)?, field(6)?, field(8)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+fn decimal(digits: &[u8]) -> Option<i64> {
+    digits.iter().try_fold(0i64, |acc, d| {
+        d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+    })
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for seconds since the Unix epoch (the inverse of the above).
+fn format_utc(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+/// The error a pinned policy reports: carries the presented fingerprint for the message.
+#[derive(Debug)]
+struct PinMismatch {
+    presented: Pin,
+    pins: usize,
+}
+
+impl fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "certificate SHA-256 {} matches none of the {} pinned fingerprint(s)",
+            self.presented, self.pins
+        )
+    }
+}
+
+impl std::error::Error for PinMismatch {}
 
 #[derive(Debug)]
 struct PinVerifier {
@@ -517,9 +1059,12 @@ impl ServerCertVerifier for PinVerifier {
             // The presented fingerprint helps an admin decide whether the certificate was
             // legitimately renewed; it is public information.
             tracing::debug!(presented = %presented, "server certificate matches no pin");
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::ApplicationVerificationFailure,
-            ))
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+                OtherError(Arc::new(PinMismatch {
+                    presented,
+                    pins: self.pins.len(),
+                })),
+            )))
         }
     }
 
@@ -674,6 +1219,16 @@ mod tests {
         key: Arc<dyn rustls::sign::SigningKey>,
         versions: &[&'static SupportedProtocolVersion],
     ) -> std::net::SocketAddr {
+        serve_at("127.0.0.1", chain, key, versions).await
+    }
+
+    /// [`serve`] on a chosen loopback address (the self-signed tests use 127.0.4.0/24).
+    async fn serve_at(
+        ip: &str,
+        chain: Vec<CertificateDer<'static>>,
+        key: Arc<dyn rustls::sign::SigningKey>,
+        versions: &[&'static SupportedProtocolVersion],
+    ) -> std::net::SocketAddr {
         // `CertifiedKey::new` skips the key/certificate consistency check on purpose, so tests
         // can build a server that presents one certificate and signs with another key.
         let certified = Arc::new(CertifiedKey::new(chain, key));
@@ -684,7 +1239,7 @@ mod tests {
                 .with_no_client_auth()
                 .with_cert_resolver(Arc::new(FixedCert(certified)));
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             loop {
@@ -822,9 +1377,20 @@ mod tests {
         let addr = serve_leaf(&served).await;
         let policy = TlsPolicy::PinnedSha256(vec![Pin::of_der(other.der())]);
         let err = assert_certificate_rejection(handshake(addr, &policy, HOST).await);
-        assert_eq!(
-            err,
-            rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)
+        let rustls::Error::InvalidCertificate(CertificateError::Other(other_error)) = &err else {
+            panic!("unexpected error {err:?}");
+        };
+        let mismatch = other_error.0.downcast_ref::<PinMismatch>().unwrap();
+        assert_eq!(mismatch.presented, Pin::of_der(served.der()));
+        assert_eq!(mismatch.pins, 1);
+        let text = explain_rustls_error(&err).unwrap();
+        assert!(
+            text.contains(&Pin::of_der(served.der()).to_string()),
+            "{text}"
+        );
+        assert!(
+            !text.contains(&Pin::of_der(other.der()).to_string()),
+            "{text}"
         );
     }
 
@@ -871,6 +1437,452 @@ mod tests {
         );
     }
 
+    /// A self-signed `CA:TRUE` certificate for `names`, as `openssl req -x509` makes by default.
+    struct SelfSigned {
+        params: CertificateParams,
+        der: CertificateDer<'static>,
+        pem: String,
+        key: KeyPair,
+    }
+
+    impl SelfSigned {
+        fn new(names: &[&str]) -> Self {
+            Self::with(names, KeyPair::generate().unwrap(), |_| {})
+        }
+
+        fn with(names: &[&str], key: KeyPair, edit: impl FnOnce(&mut CertificateParams)) -> Self {
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            let mut params = CertificateParams::new(names.clone()).unwrap();
+            let mut dn = DistinguishedName::new();
+            dn.push(
+                DnType::CommonName,
+                names.first().cloned().unwrap_or_default(),
+            );
+            params.distinguished_name = dn;
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            edit(&mut params);
+            let cert = params.self_signed(&key).unwrap();
+            Self {
+                der: cert.der().clone(),
+                pem: cert.pem(),
+                params,
+                key,
+            }
+        }
+
+        fn signing_key(&self) -> Arc<dyn rustls::sign::SigningKey> {
+            signing_key_of(&self.key)
+        }
+
+        fn policy(&self) -> TlsPolicy {
+            TlsPolicy::custom_ca_pem(&self.pem).unwrap()
+        }
+    }
+
+    fn signing_key_of(key: &KeyPair) -> Arc<dyn rustls::sign::SigningKey> {
+        let der = PrivatePkcs8KeyDer::from(key.serialize_der());
+        rustls::crypto::ring::default_provider()
+            .key_provider
+            .load_private_key(der.into())
+            .unwrap()
+    }
+
+    async fn serve_self_signed(ip: &str, cert: &SelfSigned) -> std::net::SocketAddr {
+        serve_at(
+            ip,
+            vec![cert.der.clone()],
+            cert.signing_key(),
+            rustls::DEFAULT_VERSIONS,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn custom_ca_accepts_the_exact_self_signed_ca_certificate() {
+        let cert = SelfSigned::new(&[HOST]);
+        // What today's webpki says about this certificate on its own.
+        let parsed = ParsedCertificate::try_from(&cert.der).unwrap();
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.der.clone()).unwrap();
+        let algorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        let chain_only = rustls::client::verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            &roots,
+            &[],
+            UnixTime::now(),
+            algorithms.all,
+        )
+        .unwrap_err();
+        assert!(
+            chain_only.to_string().contains("CaUsedAsEndEntity"),
+            "{chain_only}"
+        );
+
+        let policy = cert.policy();
+        for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+            let addr = serve_at(
+                "127.0.4.1",
+                vec![cert.der.clone()],
+                cert.signing_key(),
+                &[version],
+            )
+            .await;
+            handshake(addr, &policy, HOST).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn exact_certificate_is_found_anywhere_in_the_bundle() {
+        let cert = SelfSigned::new(&[HOST]);
+        let ca = Ca::new("storkit test CA");
+        let addr = serve_self_signed("127.0.4.2", &cert).await;
+        let bundle = format!("{}\n{}", ca.pem(), cert.pem);
+        let policy = TlsPolicy::custom_ca_pem(bundle).unwrap();
+        handshake(addr, &policy, HOST).await.unwrap();
+        // And the bundle's CA still works as a CA.
+        let addr = serve_leaf(&ca.leaf(HOST)).await;
+        handshake(addr, &policy, HOST).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn exact_certificate_still_checks_the_server_name() {
+        let cert = SelfSigned::new(&[HOST]);
+        let addr = serve_self_signed("127.0.4.3", &cert).await;
+        let err = assert_certificate_rejection(
+            handshake(addr, &cert.policy(), "other.example.test").await,
+        );
+        let rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        }) = &err
+        else {
+            panic!("unexpected error {err:?}");
+        };
+        assert_eq!(expected.to_str(), "other.example.test");
+        assert_eq!(presented, &[format!("DnsName(\"{HOST}\")")]);
+
+        // A certificate naming its host only in the CN is not valid for it: webpki, like
+        // modern OpenSSL clients, reads subjectAltName only.
+        let cn_only = SelfSigned::with(&[HOST], KeyPair::generate().unwrap(), |p| {
+            p.subject_alt_names.clear();
+        });
+        let addr = serve_self_signed("127.0.4.3", &cn_only).await;
+        let err = assert_certificate_rejection(handshake(addr, &cn_only.policy(), HOST).await);
+        assert!(
+            matches!(
+                err,
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })
+            ),
+            "{err:?}"
+        );
+        let text = explain_rustls_error(&err).unwrap();
+        assert!(text.contains("names no host in subjectAltName"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn exact_certificate_still_checks_dates() {
+        let expired = SelfSigned::with(&[HOST], KeyPair::generate().unwrap(), |p| {
+            p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        });
+        let addr = serve_self_signed("127.0.4.4", &expired).await;
+        let err = assert_certificate_rejection(handshake(addr, &expired.policy(), HOST).await);
+        let rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
+            not_after, ..
+        }) = &err
+        else {
+            panic!("unexpected error {err:?}");
+        };
+        assert_eq!(format_utc(not_after.as_secs()), "2021-01-01 00:00:00 UTC");
+
+        let future = SelfSigned::with(&[HOST], KeyPair::generate().unwrap(), |p| {
+            p.not_before = rcgen::date_time_ymd(2090, 1, 1);
+            p.not_after = rcgen::date_time_ymd(2091, 1, 1);
+        });
+        let addr = serve_self_signed("127.0.4.4", &future).await;
+        let err = assert_certificate_rejection(handshake(addr, &future.policy(), HOST).await);
+        assert!(
+            matches!(
+                err,
+                rustls::Error::InvalidCertificate(CertificateError::NotValidYetContext { .. })
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn exact_certificate_means_identical_bytes() {
+        // Same key, same subject and names, another serial number: a different certificate.
+        let listed = SelfSigned::new(&[HOST]);
+        let key = KeyPair::from_pem(&listed.key.serialize_pem()).unwrap();
+        let mut params = listed.params.clone();
+        params.serial_number = Some(rcgen::SerialNumber::from(vec![0x42]));
+        let twin_cert = params.self_signed(&key).unwrap();
+        assert_ne!(twin_cert.der(), &listed.der);
+        let addr = serve_at(
+            "127.0.4.5",
+            vec![twin_cert.der().clone()],
+            signing_key_of(&key),
+            rustls::DEFAULT_VERSIONS,
+        )
+        .await;
+        let err = assert_certificate_rejection(handshake(addr, &listed.policy(), HOST).await);
+        assert!(err.to_string().contains("CaUsedAsEndEntity"), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn exact_certificate_still_verifies_handshake_signatures() {
+        let cert = SelfSigned::new(&[HOST]);
+        let impostor = KeyPair::generate().unwrap();
+        let policy = cert.policy();
+        for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+            // Replays the listed (public) certificate without its private key.
+            let addr = serve_at(
+                "127.0.4.6",
+                vec![cert.der.clone()],
+                signing_key_of(&impostor),
+                &[version],
+            )
+            .await;
+            let err = assert_certificate_rejection(handshake(addr, &policy, HOST).await);
+            assert_eq!(
+                err,
+                rustls::Error::InvalidCertificate(CertificateError::BadSignature),
+                "{version:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn exact_certificate_may_be_a_leaf_without_its_ca() {
+        // The array's CA-issued certificate exported alone: curl and recent Python accept it
+        // (OpenSSL's partial-chain mode); it is trusted as-is, without its CA.
+        let ca = Ca::new("array vendor CA");
+        let key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec![HOST.to_owned()])
+            .unwrap()
+            .signed_by(&key, &ca.issuer)
+            .unwrap();
+        let policy = TlsPolicy::custom_ca_pem(leaf.pem()).unwrap();
+        let addr = serve_at(
+            "127.0.4.7",
+            vec![leaf.der().clone()],
+            signing_key_of(&key),
+            rustls::DEFAULT_VERSIONS,
+        )
+        .await;
+        handshake(addr, &policy, HOST).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn another_self_signed_certificate_is_explained() {
+        let served = SelfSigned::new(&[HOST]);
+        let listed = SelfSigned::new(&[HOST]);
+        let addr = serve_self_signed("127.0.4.8", &served).await;
+        for policy in [
+            listed.policy(),
+            #[cfg(feature = "webpki-roots")]
+            TlsPolicy::WebPki,
+        ] {
+            let err = assert_certificate_rejection(handshake(addr, &policy, HOST).await);
+            let text = explain_rustls_error(&err).unwrap();
+            assert!(
+                text.contains("self-signed CA certificate that is not trusted"),
+                "{text}"
+            );
+            assert!(text.contains("TlsPolicy::custom_ca_file"), "{text}");
+            assert!(text.contains("TlsPolicy::pinned"), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_certificate_error_is_explained_in_plain_words() {
+        let at = |secs: u64| UnixTime::since_unix_epoch(Duration::from_secs(secs));
+        #[allow(deprecated)]
+        let cases: Vec<(CertificateError, &[&str])> = vec![
+            (
+                CertificateError::UnknownIssuer,
+                &[
+                    "not signed by a trusted authority",
+                    "custom_ca_file",
+                    "pinned",
+                ],
+            ),
+            (
+                CertificateError::NotValidForNameContext {
+                    expected: ServerName::try_from("array.example.test").unwrap(),
+                    presented: vec!["DnsName(\"other.example.test\")".to_owned()],
+                },
+                &[
+                    "not valid for \"array.example.test\"",
+                    "other.example.test",
+                    "ClientBuilder::nodes",
+                    "pinned",
+                ],
+            ),
+            (
+                CertificateError::NotValidForNameContext {
+                    expected: ServerName::from(std::net::IpAddr::from([127, 0, 4, 1])),
+                    presented: Vec::new(),
+                },
+                &["not valid for \"127.0.4.1\"", "names no host"],
+            ),
+            (
+                CertificateError::NotValidForName,
+                &["does not name the host"],
+            ),
+            (
+                CertificateError::ExpiredContext {
+                    time: at(1_700_000_000),
+                    not_after: at(1_600_000_000),
+                },
+                &[
+                    "expired on 2020-09-13 12:26:40 UTC",
+                    "now 2023-11-14 22:13:20 UTC",
+                    "renew",
+                ],
+            ),
+            (CertificateError::Expired, &["expired", "renew"]),
+            (
+                CertificateError::NotValidYetContext {
+                    time: at(0),
+                    not_before: at(86_400),
+                },
+                &["not valid before 1970-01-02 00:00:00 UTC", "clock"],
+            ),
+            (CertificateError::NotValidYet, &["not valid yet", "clock"]),
+            (CertificateError::BadSignature, &["private key"]),
+            (
+                CertificateError::UnsupportedSignatureAlgorithm,
+                &["SHA-256"],
+            ),
+            (CertificateError::InvalidPurpose, &["serverAuth"]),
+            (CertificateError::Revoked, &["revoked"]),
+            (CertificateError::BadEncoding, &["malformed"]),
+            (
+                CertificateError::UnhandledCriticalExtension,
+                &["critical extension"],
+            ),
+            (
+                CertificateError::ApplicationVerificationFailure,
+                &["the server's certificate was rejected"],
+            ),
+            (
+                CertificateError::Other(OtherError(Arc::new(PinMismatch {
+                    presented: OPENSSL_STYLE.parse().unwrap(),
+                    pins: 2,
+                }))),
+                &["none of the 2 pinned", OPENSSL_STYLE],
+            ),
+        ];
+        for (error, needles) in cases {
+            let text =
+                explain_rustls_error(&rustls::Error::InvalidCertificate(error.clone())).unwrap();
+            for needle in needles {
+                assert!(text.contains(needle), "{error:?}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn handshake_failures_are_found_and_explained() {
+        // As hyper-util reports them: an io::Error wrapping the rustls::Error.
+        let wrapped = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+        );
+        let text = explain_handshake_failure(&wrapped).unwrap();
+        assert!(text.contains("not signed by a trusted authority"), "{text}");
+
+        let alert = rustls::Error::AlertReceived(AlertDescription::HandshakeFailure);
+        assert!(
+            explain_handshake_failure(&alert)
+                .unwrap()
+                .contains("TLS 1.2")
+        );
+        let alert = rustls::Error::AlertReceived(AlertDescription::CertificateRequired);
+        assert!(
+            explain_handshake_failure(&alert)
+                .unwrap()
+                .contains("client certificate")
+        );
+        let plain_http = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        assert!(
+            explain_handshake_failure(&plain_http)
+                .unwrap()
+                .contains("http://")
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(explain_handshake_failure(&refused), None);
+        assert_eq!(
+            explain_handshake_failure(&rustls::Error::General("x".into())),
+            None
+        );
+    }
+
+    #[test]
+    fn presented_names_are_escaped_and_bounded() {
+        let many: Vec<String> = (0..10).map(|i| format!("n{i}.example.test")).collect();
+        let text = presented_names(&many);
+        assert!(text.contains("\"n7.example.test\""), "{text}");
+        assert!(!text.contains("n8.example.test"), "{text}");
+        assert!(text.ends_with("and 2 more"), "{text}");
+        assert_eq!(
+            presented_names(&[
+                "DnsName(\"a.example.test\")".to_owned(),
+                "IpAddress(10.0.0.5)".to_owned(),
+                "DirectoryName".to_owned(),
+            ]),
+            "it names \"a.example.test\", \"10.0.0.5\", \"DirectoryName\""
+        );
+        let hostile = presented_names(&["evil\n\u{1b}[31mname".to_owned()]);
+        assert!(
+            !hostile.contains('\n') && !hostile.contains('\u{1b}'),
+            "{hostile}"
+        );
+    }
+
+    #[test]
+    fn validity_is_read_from_der() {
+        let cert = SelfSigned::with(&[HOST], KeyPair::generate().unwrap(), |p| {
+            p.not_before = rcgen::date_time_ymd(2024, 2, 29);
+            p.not_after = rcgen::date_time_ymd(2051, 3, 1);
+        });
+        let validity = Validity::of_der(cert.der.as_ref()).unwrap();
+        assert_eq!(
+            format_utc(u64::try_from(validity.not_before).unwrap()),
+            "2024-02-29 00:00:00 UTC"
+        );
+        // 2051 is past 2049: a GeneralizedTime, not a UTCTime.
+        assert_eq!(
+            format_utc(u64::try_from(validity.not_after).unwrap()),
+            "2051-03-01 00:00:00 UTC"
+        );
+        assert_eq!(Validity::of_der(b""), None);
+        assert_eq!(Validity::of_der(&cert.der.as_ref()[..40]), None);
+    }
+
+    #[test]
+    fn der_times() {
+        assert_eq!(der_time(0x17, b"700101000000Z"), Some(0));
+        assert_eq!(der_time(0x17, b"491231235959Z"), Some(2_524_607_999));
+        assert_eq!(der_time(0x17, b"500101000000Z"), Some(-631_152_000));
+        assert_eq!(der_time(0x18, b"19700102000000Z"), Some(86_400));
+        assert_eq!(der_time(0x18, b"20000229120000Z"), Some(951_825_600));
+        for bad in [
+            &b"19000229000000Z"[..],
+            b"20230229000000Z",
+            b"20231301000000Z",
+            b"20231200000000Z",
+            b"20231231240000Z",
+            b"2023123123596 Z",
+            b"20231231235959+",
+            b"2023123123595Z",
+        ] {
+            assert_eq!(der_time(0x18, bad), None, "{:?}", std::str::from_utf8(bad));
+        }
+        assert_eq!(der_time(0x04, b"700101000000Z"), None);
+    }
     /// Counts WARN events; enough of a subscriber to observe `tracing::warn!`.
     struct WarnCounter(Arc<AtomicUsize>);
 
@@ -1117,6 +2129,19 @@ mod tests {
             prop_assert_eq!(pin.to_hex().parse::<Pin>().unwrap(), pin);
             prop_assert_eq!(pin.to_string().to_lowercase().parse::<Pin>().unwrap(), pin);
             prop_assert_eq!(format!("SHA256 Fingerprint={pin}").parse::<Pin>().unwrap(), pin);
+        }
+
+        #[test]
+        fn civil_dates_round_trip(secs in 0u64..253_402_300_800) {
+            let text = format_utc(secs);
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            let generalized = format!("{digits}Z");
+            prop_assert_eq!(der_time(0x18, generalized.as_bytes()), i64::try_from(secs).ok());
+        }
+
+        #[test]
+        fn validity_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Validity::of_der(&bytes);
         }
 
         #[test]
