@@ -109,14 +109,28 @@ fn test(root: &Path) -> Result<(), String> {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--locked",
             "--",
             "-D",
             "warnings",
         ],
     )?;
-    cargo(root, &["test", "--workspace", "--all-targets", "--locked"])?;
-    cargo(root, &["test", "--workspace", "--doc", "--locked"])?;
+    // Every feature on: optional code (the core's `xml`) is built, linted and tested too.
+    cargo(
+        root,
+        &[
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--locked",
+        ],
+    )?;
+    cargo(
+        root,
+        &["test", "--workspace", "--doc", "--all-features", "--locked"],
+    )?;
     docs(root)?;
     tidy(root)?;
     eprintln!("xtask test: all green");
@@ -128,7 +142,14 @@ fn docs(root: &Path) -> Result<(), String> {
     let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --locked");
     let status = Command::new(cargo_bin)
-        .args(["doc", "--workspace", "--no-deps", "--locked", "--quiet"])
+        .args([
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+            "--locked",
+            "--quiet",
+        ])
         .env("RUSTDOCFLAGS", "-D warnings")
         .current_dir(root)
         .status()
@@ -251,7 +272,7 @@ fn bench(root: &Path) -> Result<(), String> {
             "storkit-mock",
         ],
     )?;
-    let mock = root.join("target/release/storkit-mock");
+    let mock = target_dir(root).join("release/storkit-mock");
     let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo bench -p storkit-core --bench transport");
     let status = Command::new(cargo_bin)
@@ -274,6 +295,22 @@ fn bench(root: &Path) -> Result<(), String> {
     }
 }
 
+/// Where cargo puts its build output: `CARGO_TARGET_DIR` (or `CARGO_BUILD_TARGET_DIR`)
+/// when set, relative paths taken from the workspace root, else `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    let configured =
+        env::var_os("CARGO_TARGET_DIR").or_else(|| env::var_os("CARGO_BUILD_TARGET_DIR"));
+    target_dir_from(root, configured)
+}
+
+fn target_dir_from(root: &Path, configured: Option<std::ffi::OsString>) -> PathBuf {
+    match configured.filter(|v| !v.is_empty()) {
+        // `join` keeps an absolute path as it is and puts a relative one under the root.
+        Some(dir) => root.join(PathBuf::from(dir)),
+        None => root.join("target"),
+    }
+}
+
 fn mock(root: &Path, args: &[String]) -> Result<(), String> {
     let Some(vendor) = args.first() else {
         let names: Vec<&str> = MOCKS.iter().map(|m| m.0).collect();
@@ -290,4 +327,24 @@ fn mock(root: &Path, args: &[String]) -> Result<(), String> {
     cargo_args.extend_from_slice(lead);
     cargo_args.extend(args[1..].iter().map(String::as_str));
     cargo(root, &cargo_args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_dir_follows_cargo_target_dir() {
+        let root = Path::new("/work/project");
+        assert_eq!(target_dir_from(root, None), root.join("target"));
+        assert_eq!(target_dir_from(root, Some("".into())), root.join("target"));
+        assert_eq!(
+            target_dir_from(root, Some("/tmp/shared-target".into())),
+            PathBuf::from("/tmp/shared-target")
+        );
+        assert_eq!(
+            target_dir_from(root, Some("build/out".into())),
+            root.join("build/out")
+        );
+    }
 }

@@ -9,11 +9,11 @@ use http::header::{HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Uri};
 
 use crate::auth::Authenticator;
+use crate::backoff::{Rng, SplitMix64};
 use crate::connector::NodeSettings;
 use crate::encode::QueryStyle;
 use crate::error::{Error, ErrorKind};
 use crate::operation::{Operation, Reply};
-use crate::poll::{Rng, SplitMix64};
 use crate::pool::{NodePool, NodeStatus};
 use crate::request::Request;
 use crate::resolve::{Resolve, StaticResolver, SystemResolver};

@@ -51,16 +51,24 @@
 //!   headers are marked sensitive, and `Debug` prints no secret.
 //! - **Retries** ([`RetryPolicy`], [`Classifier`]): see [`retry`] for the rules; vendors
 //!   add their codes (lock busy, token expiry) through a classifier.
-//! - **Job polling** ([`poll::Poller`]): backoff with first wait, factor, cap, attempts,
-//!   deadline, jitter from an injectable RNG, cancellation and progress events;
+//! - **Backoff** ([`backoff::Backoff`]): first wait, factor, cap and jitter from an
+//!   injectable RNG, shared by retries and job polling.
+//! - **Job polling** ([`poll::Poller`]): backoff, attempts, deadline, cancellation and
+//!   progress events; long polling with a cursor for servers that hold a status request
+//!   until the job changes ([`poll::Poller::run_long_poll`]);
 //!   [`poll::PollPolicy::seeds`] reproduces the vendor sample programs' schedule.
 //! - **Errors** ([`Error`]): a kind that says whether it is retried, the phase, the status,
 //!   the request id and the vendor detail; `Display` shows no secret and no query string.
 //! - **Timings** ([`Timings`]) on every response, and a `tracing` span per request with
 //!   method, path (no query), node, status and request id.
+//!
+//! # Cargo features
+//! - `webpki-roots` (default): Mozilla's root certificates as the default trust store.
+//! - `xml`: `Response::xml` decodes XML bodies with serde (quick-xml), e.g. HCP's `/proc`.
 
 mod attempt;
 pub mod auth;
+pub mod backoff;
 pub mod body;
 mod client;
 mod connector;

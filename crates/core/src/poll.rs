@@ -1,4 +1,4 @@
-//! Waiting for asynchronous jobs: backoff schedules and the job poller.
+//! Waiting for asynchronous jobs: the job poller.
 //!
 //! Storage arrays answer long operations with a job that must be polled until it finishes.
 //! [`Poller::run`] sleeps, calls a vendor-supplied fetch closure, and repeats until the closure
@@ -6,182 +6,38 @@
 //! [`CancelToken`] fires. The schedule comes from a [`Backoff`]; its jitter draws from an
 //! injectable [`Rng`] so tests are deterministic.
 //!
+//! Servers that hold a status request until the job changes (long polling, such as ONTAP
+//! Select Deploy's `GET /jobs/{id}?last_modified=…&poll_timeout=120`) are polled with
+//! [`Poller::run_long_poll`]: a held fetch is followed by the next one at once, carrying the
+//! cursor the previous answer returned.
+//!
+//! The backoff types live in [`crate::backoff`]; they are re-exported here, so
+//! `storkit_core::poll::{Backoff, Jitter, Rng, SplitMix64}` name the same items.
+//!
 //! All timing uses [`tokio::time`], so tests can run on tokio's paused clock
 //! (`#[tokio::test(start_paused = true)]`) and finish instantly.
 
-use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::future::Future;
-use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-/// A source of random 64-bit numbers for jitter.
-///
-/// Injectable so tests can replay exact schedules; [`SplitMix64`] is the built-in source.
-pub trait Rng: Send {
-    /// The next random value; every bit should be equally likely to be set.
-    fn next_u64(&mut self) -> u64;
-}
-
-/// The SplitMix64 generator: tiny, fast, and good enough for spreading retries.
-///
-/// Not for cryptography.
-#[derive(Clone, Debug)]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// A generator that yields the same sequence for the same seed.
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    /// A generator seeded from the process's hash randomness and the clock.
-    ///
-    /// Different clients in one fleet then spread their polls instead of hitting an array in
-    /// lockstep, without a dependency on a full RNG crate.
-    pub fn from_entropy() -> Self {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        Self::new(RandomState::new().hash_one(now))
-    }
-}
-
-impl Rng for SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// How a backoff delay is randomised below its base value.
-///
-/// Jitter only ever shortens a wait, so the schedule's base values stay upper bounds.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub enum Jitter {
-    /// Wait exactly the base delay.
-    #[default]
-    None,
-    /// Wait a uniformly drawn time in `[base * (1 - p), base]`; `p` is clamped to `[0, 1]`
-    /// (NaN counts as 0).
-    Proportional(f64),
-    /// Wait a uniformly drawn time in `[0, base]`.
-    Full,
-}
-
-impl Jitter {
-    fn apply(self, base: Duration, rng: &mut dyn Rng) -> Duration {
-        let base_ns = base.as_nanos();
-        let span = match self {
-            Jitter::None => return base,
-            Jitter::Full => base_ns,
-            Jitter::Proportional(p) => {
-                let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
-                // Float-to-int casts saturate, and `min` keeps rounding from exceeding base.
-                ((base_ns as f64 * p) as u128).min(base_ns)
-            }
-        };
-        if span == 0 {
-            return base;
-        }
-        let random = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-        // Modulo bias is below 2^-30 for any representable duration: irrelevant for spreading.
-        let offset = random % (span + 1);
-        duration_from_nanos(base_ns - span + offset)
-    }
-}
-
-fn duration_from_nanos(nanos: u128) -> Duration {
-    const NANOS_PER_SEC: u128 = 1_000_000_000;
-    let secs = u64::try_from(nanos / NANOS_PER_SEC).unwrap_or(u64::MAX);
-    let subsec = u32::try_from(nanos % NANOS_PER_SEC).unwrap_or(0);
-    Duration::new(secs, subsec)
-}
-
-/// An exponential backoff schedule: `first * factor^attempt`, capped, optionally jittered.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Backoff {
-    /// The wait before the first fetch (attempt 0).
-    pub first: Duration,
-    /// Growth per attempt. Non-finite or negative values count as `1.0` (a constant wait);
-    /// values in `[0, 1)` shrink the wait.
-    pub factor: f64,
-    /// No base delay exceeds this.
-    pub cap: Duration,
-    /// How each delay is randomised below its base.
-    pub jitter: Jitter,
-}
-
-impl Backoff {
-    /// `first`, then `first * factor`, `first * factor^2`, … up to `cap`, without jitter.
-    pub fn exponential(first: Duration, factor: f64, cap: Duration) -> Self {
-        Self {
-            first,
-            factor,
-            cap,
-            jitter: Jitter::None,
-        }
-    }
-
-    /// The same schedule with this jitter.
-    #[must_use]
-    pub fn with_jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// The un-jittered delay for a zero-based attempt: `min(cap, first * factor^attempt)`.
-    ///
-    /// Saturates instead of overflowing, and is non-decreasing in `attempt` when
-    /// `factor >= 1`.
-    pub fn base(&self, attempt: u32) -> Duration {
-        if attempt == 0 {
-            return self.first.min(self.cap);
-        }
-        let factor = if self.factor.is_finite() && self.factor >= 0.0 {
-            self.factor
-        } else {
-            1.0
-        };
-        let cap_ns = self.cap.as_nanos();
-        let scaled = self.first.as_nanos() as f64 * factor.powf(f64::from(attempt));
-        // NaN arises from a zero `first` times an infinite power; the cap is a safe answer.
-        if scaled.is_nan() || scaled >= cap_ns as f64 {
-            return self.cap;
-        }
-        let computed = duration_from_nanos((scaled as u128).min(cap_ns));
-        if factor >= 1.0 {
-            // Float rounding of huge `first` values must not dip below attempt 0's exact value.
-            computed.max(self.first).min(self.cap)
-        } else {
-            computed
-        }
-    }
-
-    /// The jittered delay for a zero-based attempt; never above [`Backoff::base`].
-    pub fn delay(&self, attempt: u32, rng: &mut dyn Rng) -> Duration {
-        self.jitter.apply(self.base(attempt), rng)
-    }
-}
+pub use crate::backoff::{Backoff, Jitter, Rng, SplitMix64};
 
 /// When to poll and when to give up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PollPolicy {
     /// The wait before each fetch: attempt `n` (1-based) waits `backoff.delay(n - 1)`.
+    /// A long poll the server held replaces its wait (see [`Poller::run_long_poll`]).
     pub backoff: Backoff,
-    /// Give up after this many fetches; `None` means no limit, `Some(0)` gives up without
-    /// fetching.
+    /// Give up after this many fetches, long polls included; `None` means no limit, `Some(0)`
+    /// gives up without fetching.
     pub max_attempts: Option<u32>,
-    /// Give up once this much time has passed since [`Poller::run`] started; `None` means no
+    /// Give up once this much time has passed since [`Poller::run`] (or
+    /// [`Poller::run_long_poll`]) started; `None` means no
     /// limit. The poller never sleeps past it: the last wait is shortened to end at the
     /// deadline, where one final fetch is made.
     pub deadline: Option<Duration>,
@@ -235,12 +91,46 @@ impl Default for PollPolicy {
 }
 
 /// What one fetch found.
+///
+/// `C` is the long-poll cursor type (see [`Poller::run_long_poll`]); plain polling leaves it
+/// at `()`.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PollStep<T, S> {
+pub enum PollStep<T, S, C = ()> {
     /// The job is finished; polling stops and returns this value.
     Done(T),
-    /// The job is still running; this status is shown in the progress event.
+    /// The job is still running; this status is shown in the progress event, and the next
+    /// fetch follows after the backoff wait. The cursor, if any, is kept for that fetch.
     Pending(S),
+    /// The job is still running and the server held this request until the job changed or
+    /// its hold timed out (a long poll): ask again now, passing `cursor` to the next fetch.
+    ///
+    /// The next fetch starts without a wait when this one took at least as long as the
+    /// backoff wait it replaces; an answer that came back sooner is followed by the rest of
+    /// that wait, so a server that does not hold degrades to plain polling instead of a
+    /// busy loop. The fetch counts toward the attempt limit and the deadline like any other.
+    AgainNow {
+        /// Shown in the progress event, as for [`PollStep::Pending`].
+        status: S,
+        /// Handed to the next fetch in [`PollContext::cursor`], e.g. the job's
+        /// `last_modified` time.
+        cursor: C,
+    },
+}
+
+/// What the fetch closure of [`Poller::run_long_poll`] is told about the fetch to make.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollContext<C> {
+    /// This fetch's number, 1-based (the `u32` that [`Poller::run`] passes).
+    pub attempt: u32,
+    /// The cursor of the latest [`PollStep::AgainNow`], or the initial cursor given to
+    /// [`Poller::run_long_poll`] until a fetch returns one.
+    pub cursor: Option<C>,
+    /// Time left until the policy's deadline when this fetch starts; `None` without a
+    /// deadline. A long poll should ask the server to hold no longer than this, since the
+    /// poller does not cut a fetch short.
+    pub remaining: Option<Duration>,
 }
 
 /// Progress after a fetch that found the job still running.
@@ -251,7 +141,8 @@ pub struct PollEvent<'a, S> {
     pub attempt: u32,
     /// Time since polling started.
     pub elapsed: Duration,
-    /// The wait before the next fetch, or `None` when this was the last one.
+    /// The wait before the next fetch, or `None` when this was the last one. Zero when a
+    /// held long poll is followed at once (see [`Poller::run_long_poll`]).
     pub next_wait: Option<Duration>,
     /// The in-progress status the fetch returned.
     pub status: &'a S,
@@ -413,34 +304,129 @@ impl Poller {
     ///
     /// A single fetch is not bounded by the deadline; bound it in the closure (the transport
     /// applies its own request timeouts).
+    ///
+    /// A fetch may also return [`PollStep::AgainNow`] (with a `()` cursor); it is handled as
+    /// in [`Poller::run_long_poll`].
     pub async fn run<T, S, E, F, Fut, P>(
         &mut self,
         mut fetch: F,
-        mut on_event: P,
+        on_event: P,
     ) -> Result<T, PollError<E>>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<PollStep<T, S>, E>>,
         P: FnMut(&PollEvent<'_, S>),
     {
+        self.run_long_poll(
+            None,
+            |context: PollContext<()>| fetch(context.attempt),
+            on_event,
+        )
+        .await
+    }
+
+    /// [`Poller::run`] for servers that hold a status request until the job changes (long
+    /// polling), with a cursor handed from one fetch to the next.
+    ///
+    /// `fetch` gets a [`PollContext`]: the attempt number, the cursor (`cursor` at first, then
+    /// the one from the latest [`PollStep::AgainNow`]) and the time left before the deadline,
+    /// so that it can ask the server to hold for no longer than that. Everything else is as
+    /// in [`Poller::run`]: the first fetch follows the first backoff wait, a
+    /// [`PollStep::Pending`] is followed by the next backoff wait, and the same errors end
+    /// the polling.
+    ///
+    /// After [`PollStep::AgainNow`] the next fetch starts at once when the held fetch took at
+    /// least the backoff wait it replaces, and after the rest of that wait otherwise. So
+    /// fetches never start closer together than plain polling would start them: a server
+    /// that ignores the hold and answers at once is polled on the normal backoff schedule,
+    /// not in a busy loop. The backoff only advances on waits actually slept, so held polls
+    /// keep it at its first values. Every fetch counts toward `max_attempts`, no fetch starts
+    /// after the deadline, and `on_event` fires after each one, with `next_wait` of zero
+    /// before an immediate fetch.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use storkit_core::poll::{PollContext, PollPolicy, PollStep, Poller};
+    ///
+    /// // A stand-in for `GET /jobs/{id}?poll_timeout=…&last_modified=>=<cursor>`: each answer
+    /// // comes after a 60 s hold and moves `last_modified` on by one.
+    /// async fn get_job(last_modified: u64, hold: Duration) -> Result<(&'static str, u64), ()> {
+    ///     tokio::time::sleep(hold.min(Duration::from_secs(60))).await;
+    ///     let state = if last_modified >= 3 { "success" } else { "running" };
+    ///     Ok((state, last_modified + 1))
+    /// }
+    ///
+    /// let policy = PollPolicy::seeds().with_deadline(Duration::from_secs(7200));
+    /// let last_modified = 0; // from the 202 body
+    /// let state = Poller::new(policy)
+    ///     .run_long_poll(
+    ///         Some(last_modified),
+    ///         |context: PollContext<u64>| async move {
+    ///             let cursor = context.cursor.unwrap_or_default();
+    ///             let hold = context.remaining.unwrap_or(Duration::MAX).min(Duration::from_secs(120));
+    ///             let (state, last_modified) = get_job(cursor, hold).await?;
+    ///             Ok::<_, ()>(match state {
+    ///                 "success" | "failure" => PollStep::Done(state),
+    ///                 _ => PollStep::AgainNow { status: state, cursor: last_modified },
+    ///             })
+    ///         },
+    ///         |event| println!("{}: {} (next in {:?})", event.attempt, event.status, event.next_wait),
+    ///     )
+    ///     .await;
+    /// assert_eq!(state.ok(), Some("success"));
+    /// # }
+    /// ```
+    pub async fn run_long_poll<T, S, C, E, F, Fut, P>(
+        &mut self,
+        cursor: Option<C>,
+        mut fetch: F,
+        mut on_event: P,
+    ) -> Result<T, PollError<E>>
+    where
+        C: Clone,
+        F: FnMut(PollContext<C>) -> Fut,
+        Fut: Future<Output = Result<PollStep<T, S, C>, E>>,
+        P: FnMut(&PollEvent<'_, S>),
+    {
         let start = Instant::now();
         // Borrowing `self` across an await would make the future `!Send` (`dyn Rng` is not
         // `Sync`), so the waits only get the token.
         let cancel = self.cancel.clone();
+        let mut cursor = cursor;
         let mut attempts: u32 = 0;
-        let mut wait = match self.next_wait(attempts, start) {
+        // Backoff waits slept so far: the index into the schedule.
+        let mut waits: u32 = 0;
+        let mut wait = match self.next_wait(attempts, &mut waits, None, start) {
             Some(wait) => wait,
             None => return Err(self.give_up(attempts, start)),
         };
+        // Set after a held long poll: the next fetch follows without sleeping at all.
+        let mut immediate = false;
         loop {
-            if !sleep_unless_cancelled(cancel.as_ref(), wait).await {
+            let go_on = if immediate {
+                cancel.as_ref().is_none_or(|token| !token.is_cancelled())
+            } else {
+                sleep_unless_cancelled(cancel.as_ref(), wait).await
+            };
+            if !go_on {
                 return Err(PollError::Cancelled {
                     attempts,
                     elapsed: start.elapsed(),
                 });
             }
             attempts = attempts.saturating_add(1);
-            let status = match fetch_unless_cancelled(cancel.as_ref(), fetch(attempts)).await {
+            let context = PollContext {
+                attempt: attempts,
+                cursor: cursor.clone(),
+                remaining: self
+                    .policy
+                    .deadline
+                    .map(|deadline| deadline.saturating_sub(start.elapsed())),
+            };
+            let fetch_started = Instant::now();
+            let step = match fetch_unless_cancelled(cancel.as_ref(), fetch(context)).await {
                 None => {
                     return Err(PollError::Cancelled {
                         attempts,
@@ -453,12 +439,28 @@ impl Poller {
                         source,
                     });
                 }
-                Some(Ok(PollStep::Done(value))) => return Ok(value),
-                Some(Ok(PollStep::Pending(status))) => status,
+                Some(Ok(step)) => step,
             };
-            let next = self.next_wait(attempts, start);
+            let (status, held) = match step {
+                PollStep::Done(value) => return Ok(value),
+                PollStep::Pending(status) => (status, None),
+                PollStep::AgainNow {
+                    status,
+                    cursor: next,
+                } => {
+                    cursor = Some(next);
+                    (status, Some(fetch_started.elapsed()))
+                }
+            };
+            let next = self.next_wait(attempts, &mut waits, held, start);
             let elapsed = start.elapsed();
-            tracing::debug!(attempt = attempts, ?elapsed, next_wait = ?next, "job still pending");
+            tracing::debug!(
+                attempt = attempts,
+                ?elapsed,
+                ?held,
+                next_wait = ?next,
+                "job still pending"
+            );
             on_event(&PollEvent {
                 attempt: attempts,
                 elapsed,
@@ -466,7 +468,10 @@ impl Poller {
                 status: &status,
             });
             match next {
-                Some(next) => wait = next,
+                Some(next) => {
+                    immediate = held.is_some() && next.is_zero();
+                    wait = next;
+                }
                 None => return Err(self.give_up(attempts, start)),
             }
         }
@@ -482,11 +487,29 @@ impl Poller {
     }
 
     /// The wait before the fetch after `attempts` fetches, or `None` if no fetch may follow.
-    fn next_wait(&mut self, attempts: u32, start: Instant) -> Option<Duration> {
+    ///
+    /// `waits` is the index into the backoff schedule, advanced here when the wait is a
+    /// backoff wait. `held` is how long the previous fetch took when it was a long poll
+    /// ([`PollStep::AgainNow`]): the wait is then only what is left of the backoff wait after
+    /// that time, and the schedule advances only if something is left.
+    fn next_wait(
+        &mut self,
+        attempts: u32,
+        waits: &mut u32,
+        held: Option<Duration>,
+        start: Instant,
+    ) -> Option<Duration> {
         if self.policy.max_attempts.is_some_and(|max| attempts >= max) {
             return None;
         }
-        let wait = self.policy.backoff.delay(attempts, self.rng.as_mut());
+        let delay = self.policy.backoff.delay(*waits, self.rng.as_mut());
+        let wait = match held {
+            None => delay,
+            Some(took) => delay.saturating_sub(took),
+        };
+        if held.is_none() || !wait.is_zero() {
+            *waits = waits.saturating_add(1);
+        }
         match self.policy.deadline {
             None => Some(wait),
             Some(deadline) => {
@@ -569,8 +592,8 @@ impl fmt::Debug for Poller {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use super::Rng;
     use super::*;
+    use crate::backoff::tests::arb_backoff;
     use proptest::prelude::*;
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -640,56 +663,6 @@ mod tests {
         assert_eq!(policy.deadline, Some(Duration::from_secs(9)));
         assert_eq!(policy.backoff, backoff);
         assert_eq!(policy.with_max_attempts(4).max_attempts, Some(4));
-    }
-
-    #[test]
-    fn odd_factors_do_not_panic() {
-        let first = Duration::from_secs(2);
-        let cap = Duration::from_secs(60);
-        for factor in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -3.0] {
-            let backoff = Backoff::exponential(first, factor, cap);
-            for n in [0, 1, 7, u32::MAX] {
-                assert_eq!(backoff.base(n), first, "factor {factor}, attempt {n}");
-            }
-        }
-        let shrinking = Backoff::exponential(first, 0.5, cap);
-        assert_eq!(shrinking.base(1), Duration::from_secs(1));
-        assert_eq!(shrinking.base(u32::MAX), Duration::ZERO);
-        let zero = Backoff::exponential(Duration::ZERO, 2.0, Duration::ZERO);
-        assert_eq!(zero.base(5), Duration::ZERO);
-        let huge = Backoff::exponential(Duration::MAX, 3.0, Duration::MAX);
-        assert_eq!(huge.base(0), Duration::MAX);
-        assert_eq!(huge.base(40), Duration::MAX);
-        let first_above_cap = Backoff::exponential(Duration::from_secs(10), 2.0, cap / 10);
-        assert_eq!(first_above_cap.base(0), cap / 10);
-        assert_eq!(first_above_cap.base(3), cap / 10);
-
-        let mut rng = SplitMix64::new(1);
-        for jitter in [
-            Jitter::Proportional(f64::NAN),
-            Jitter::Proportional(-1.0),
-            Jitter::Proportional(7.0),
-            Jitter::Full,
-        ] {
-            let backoff =
-                Backoff::exponential(Duration::MAX, 2.0, Duration::MAX).with_jitter(jitter);
-            assert!(backoff.delay(3, &mut rng) <= Duration::MAX);
-        }
-        assert_eq!(Jitter::Proportional(f64::NAN).apply(first, &mut rng), first);
-    }
-
-    #[test]
-    fn split_mix_is_deterministic() {
-        let mut a = SplitMix64::new(42);
-        let mut b = SplitMix64::new(42);
-        let xs: Vec<_> = (0..4).map(|_| a.next_u64()).collect();
-        let ys: Vec<_> = (0..4).map(|_| b.next_u64()).collect();
-        assert_eq!(xs, ys);
-        // Reference values of SplitMix64 for seed 0.
-        let mut zero = SplitMix64::new(0);
-        assert_eq!(zero.next_u64(), 0xE220_A839_7B1D_CDAF);
-        assert_eq!(zero.next_u64(), 0x6E78_9E6A_A1B9_65F4);
-        let _ = SplitMix64::from_entropy().next_u64();
     }
 
     #[tokio::test(start_paused = true)]
@@ -973,6 +946,368 @@ mod tests {
         }
     }
 
+    /// A policy without jitter or attempt limit: waits of 1, 2, 4, … seconds up to 120.
+    fn doubling(deadline: impl Into<Option<Duration>>) -> PollPolicy {
+        PollPolicy::seeds()
+            .with_max_attempts(None)
+            .with_deadline(deadline)
+    }
+
+    /// What a long-poll fetch saw: when it started, its attempt, cursor and time left.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Seen {
+        at: Duration,
+        attempt: u32,
+        cursor: Option<u32>,
+        remaining: Option<Duration>,
+    }
+
+    type HeldAnswer =
+        std::pin::Pin<Box<dyn Future<Output = Result<PollStep<u32, u32, u32>, FetchFailed>>>>;
+
+    /// A long-poll server: fetch `n` is held for `holds[n - 1]` (the last entry repeats),
+    /// then answers `AgainNow` with cursor `n * 10`, or `Done(n)` on fetch `done_on`.
+    fn held_server(
+        start: Instant,
+        seen: Rc<RefCell<Vec<Seen>>>,
+        holds: &'static [u64],
+        done_on: u32,
+    ) -> impl FnMut(PollContext<u32>) -> HeldAnswer {
+        move |context| {
+            seen.borrow_mut().push(Seen {
+                at: start.elapsed(),
+                attempt: context.attempt,
+                cursor: context.cursor,
+                remaining: context.remaining,
+            });
+            let index = usize::try_from(context.attempt - 1).unwrap();
+            let hold = holds.get(index).or(holds.last()).copied().unwrap_or(0);
+            let attempt = context.attempt;
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_secs(hold)).await;
+                Ok(if attempt == done_on {
+                    PollStep::Done(attempt)
+                } else {
+                    PollStep::AgainNow {
+                        status: attempt,
+                        cursor: attempt * 10,
+                    }
+                })
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn held_long_poll_is_followed_at_once_with_the_cursor() {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let mut events = Vec::new();
+        let result = Poller::new(doubling(Duration::from_secs(1000)))
+            .run_long_poll(
+                Some(7),
+                held_server(start, Rc::clone(&seen), &[120, 120, 120, 30], 4),
+                |event| events.push((event.attempt, event.elapsed, event.next_wait, *event.status)),
+            )
+            .await;
+        assert_eq!(result.unwrap(), 4);
+        // One backoff wait before the first fetch, then each held answer is followed at once.
+        let seen = seen.borrow();
+        let at: Vec<_> = seen.iter().map(|s| s.at).collect();
+        assert_eq!(at, secs(&[1, 121, 241, 361]));
+        let cursors: Vec<_> = seen.iter().map(|s| s.cursor).collect();
+        assert_eq!(cursors, [Some(7), Some(10), Some(20), Some(30)]);
+        let attempts: Vec<_> = seen.iter().map(|s| s.attempt).collect();
+        assert_eq!(attempts, [1, 2, 3, 4]);
+        let remaining: Vec<_> = seen.iter().map(|s| s.remaining).collect();
+        assert_eq!(
+            remaining,
+            secs(&[999, 879, 759, 639])
+                .into_iter()
+                .map(Some)
+                .collect::<Vec<_>>()
+        );
+        // Progress events still fire, announcing no wait.
+        let zero = Some(Duration::ZERO);
+        assert_eq!(
+            events,
+            [
+                (1, Duration::from_secs(121), zero, 1),
+                (2, Duration::from_secs(241), zero, 2),
+                (3, Duration::from_secs(361), zero, 3),
+            ]
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(391));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn long_poll_answered_at_once_falls_back_to_the_backoff() {
+        // A server that ignores the hold must not be asked in a busy loop: the schedule is
+        // exactly that of plain polling.
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let mut waits = Vec::new();
+        let result = Poller::new(PollPolicy::seeds().with_max_attempts(6))
+            .run_long_poll(
+                None,
+                held_server(start, Rc::clone(&seen), &[0], 0),
+                |event| waits.push(event.next_wait),
+            )
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(PollError::AttemptsExhausted { attempts: 6, elapsed }) if elapsed == Duration::from_secs(63)
+            ),
+            "{result:?}"
+        );
+        let at: Vec<_> = seen.borrow().iter().map(|s| s.at).collect();
+        assert_eq!(at, secs(&[1, 3, 7, 15, 31, 63]));
+        // The cursor is still handed on.
+        let cursors: Vec<_> = seen.borrow().iter().map(|s| s.cursor).collect();
+        assert_eq!(
+            cursors,
+            [None, Some(10), Some(20), Some(30), Some(40), Some(50)]
+        );
+        let expected: Vec<_> = secs(&[2, 4, 8, 16, 32]).into_iter().map(Some).collect();
+        assert_eq!(waits[..5], expected[..]);
+        assert_eq!(waits[5], None);
+        assert_eq!(start.elapsed(), Duration::from_secs(63));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn short_hold_is_followed_by_the_rest_of_the_wait() {
+        let policy =
+            PollPolicy::seeds()
+                .with_max_attempts(None)
+                .with_backoff(Backoff::exponential(
+                    Duration::from_secs(10),
+                    2.0,
+                    Duration::from_secs(100),
+                ));
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let mut waits = Vec::new();
+        let result = Poller::new(policy)
+            .run_long_poll(
+                None,
+                held_server(start, Rc::clone(&seen), &[4, 25, 100, 5], 4),
+                |event| waits.push(event.next_wait),
+            )
+            .await;
+        assert_eq!(result.unwrap(), 4);
+        let at: Vec<_> = seen.borrow().iter().map(|s| s.at).collect();
+        // Waits of 10, then 20 and 40 cut by the 4 s and 25 s holds; the 100 s hold covers
+        // the next wait (80 s), so the last fetch follows at once.
+        assert_eq!(at, secs(&[10, 30, 70, 170]));
+        let expected: Vec<_> = secs(&[16, 15, 0]).into_iter().map(Some).collect();
+        assert_eq!(waits, expected);
+        assert_eq!(start.elapsed(), Duration::from_secs(175));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadline_bounds_long_polls() {
+        // A fetch that holds longer than the time left overruns the deadline (the poller does
+        // not cut a fetch short), but no fetch starts after it.
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let result = Poller::new(doubling(Duration::from_secs(300)))
+            .run_long_poll(
+                None,
+                held_server(start, Rc::clone(&seen), &[120], 0),
+                |_| {},
+            )
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(PollError::DeadlineExceeded { attempts: 3, elapsed, deadline })
+                    if elapsed == Duration::from_secs(361) && deadline == Duration::from_secs(300)
+            ),
+            "{result:?}"
+        );
+        let at: Vec<_> = seen.borrow().iter().map(|s| s.at).collect();
+        assert_eq!(at, secs(&[1, 121, 241]));
+        tokio::time::sleep(Duration::from_secs(1000)).await;
+        assert_eq!(seen.borrow().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn long_poll_held_for_the_time_left_ends_at_the_deadline() {
+        let times = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let recorded = Rc::clone(&times);
+        let result = Poller::new(doubling(Duration::from_secs(300)))
+            .run_long_poll(
+                Some(0u32),
+                move |context: PollContext<u32>| {
+                    recorded.borrow_mut().push(start.elapsed());
+                    // Ask the server to hold for at most 120 s and at most the time left.
+                    let hold = context
+                        .remaining
+                        .unwrap_or(Duration::MAX)
+                        .min(Duration::from_secs(120));
+                    let cursor = context.cursor.unwrap_or_default() + 1;
+                    async move {
+                        tokio::time::sleep(hold).await;
+                        Ok::<_, FetchFailed>(PollStep::<(), (), u32>::AgainNow {
+                            status: (),
+                            cursor,
+                        })
+                    }
+                },
+                |_| {},
+            )
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(PollError::DeadlineExceeded { attempts: 3, elapsed, .. })
+                    if elapsed == Duration::from_secs(300)
+            ),
+            "{result:?}"
+        );
+        assert_eq!(*times.borrow(), secs(&[1, 121, 241]));
+        assert_eq!(start.elapsed(), Duration::from_secs(300));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attempt_limit_counts_long_polls() {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let result = Poller::new(doubling(None).with_max_attempts(3))
+            .run_long_poll(
+                None,
+                held_server(start, Rc::clone(&seen), &[120], 0),
+                |_| {},
+            )
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(PollError::AttemptsExhausted { attempts: 3, elapsed }) if elapsed == Duration::from_secs(361)
+            ),
+            "{result:?}"
+        );
+        assert_eq!(seen.borrow().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pending_keeps_the_cursor_and_waits() {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let recorded = Rc::clone(&seen);
+        let result = Poller::new(doubling(None))
+            .run_long_poll(
+                None,
+                move |context: PollContext<String>| {
+                    recorded
+                        .borrow_mut()
+                        .push((start.elapsed(), context.cursor.clone()));
+                    async move {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        Ok::<_, FetchFailed>(match context.attempt {
+                            1 => PollStep::AgainNow {
+                                status: "queued",
+                                cursor: "t1".to_owned(),
+                            },
+                            // A plain answer: wait the backoff, keep the cursor.
+                            2 => PollStep::Pending("running"),
+                            3 => PollStep::AgainNow {
+                                status: "running",
+                                cursor: "t3".to_owned(),
+                            },
+                            _ => PollStep::Done(context.attempt),
+                        })
+                    }
+                },
+                |_| {},
+            )
+            .await;
+        assert_eq!(result.unwrap(), 4);
+        assert_eq!(
+            *seen.borrow(),
+            [
+                (Duration::from_secs(1), None),
+                (Duration::from_secs(61), Some("t1".to_owned())),
+                // The backoff index did not move during the held poll: the wait is 2 s.
+                (Duration::from_secs(123), Some("t1".to_owned())),
+                (Duration::from_secs(183), Some("t3".to_owned())),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancel_interrupts_a_held_poll() {
+        let token = CancelToken::new();
+        let canceller = token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(150)).await;
+            canceller.cancel();
+        });
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let result = Poller::new(doubling(None))
+            .with_cancel(token)
+            .run_long_poll(
+                None,
+                held_server(start, Rc::clone(&seen), &[120], 0),
+                |_| {},
+            )
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(PollError::Cancelled { attempts: 2, elapsed }) if elapsed == Duration::from_secs(150)
+            ),
+            "{result:?}"
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(150));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_follows_a_held_poll_at_once_too() {
+        let times = Rc::new(RefCell::new(Vec::new()));
+        let start = Instant::now();
+        let recorded = Rc::clone(&times);
+        let value = Poller::new(PollPolicy::seeds())
+            .run_quiet(move |attempt| {
+                recorded.borrow_mut().push(start.elapsed());
+                async move {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    Ok::<_, FetchFailed>(if attempt == 3 {
+                        PollStep::Done("finished")
+                    } else {
+                        PollStep::AgainNow {
+                            status: (),
+                            cursor: (),
+                        }
+                    })
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(value, "finished");
+        assert_eq!(*times.borrow(), secs(&[1, 31, 61]));
+        assert_eq!(start.elapsed(), Duration::from_secs(91));
+    }
+
+    #[test]
+    fn long_poll_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let mut poller = Poller::new(PollPolicy::default());
+        let future = poller.run_long_poll(
+            Some(String::new()),
+            |context: PollContext<String>| async move {
+                Ok::<_, FetchFailed>(PollStep::<u8, u8, String>::AgainNow {
+                    status: 1,
+                    cursor: context.cursor.unwrap_or_default(),
+                })
+            },
+            |_| {},
+        );
+        assert_send(&future);
+    }
+
     #[test]
     fn error_messages() {
         let d = Duration::from_secs(3);
@@ -1016,56 +1351,77 @@ mod tests {
         assert_send(&future);
     }
 
-    fn arb_backoff() -> impl Strategy<Value = Backoff> {
-        (
-            1u64..=10_000,
-            1.0f64..4.0,
-            0u64..=600_000,
-            0u8..3,
-            0.0f64..=1.0,
-        )
-            .prop_map(|(first_ms, factor, extra_ms, jitter, p)| {
-                let first = Duration::from_millis(first_ms);
-                let jitter = match jitter {
-                    0 => Jitter::None,
-                    1 => Jitter::Proportional(p),
-                    _ => Jitter::Full,
-                };
-                Backoff::exponential(first, factor, first + Duration::from_millis(extra_ms))
-                    .with_jitter(jitter)
-            })
-    }
-
     proptest! {
         #[test]
-        fn base_is_monotone_and_capped(backoff in arb_backoff()) {
-            let mut previous = Duration::ZERO;
-            for attempt in 0..64 {
-                let base = backoff.base(attempt);
-                prop_assert!(base >= previous, "attempt {attempt}: {base:?} < {previous:?}");
-                prop_assert!(base <= backoff.cap);
-                previous = base;
+        fn long_polling_never_asks_faster_than_plain_polling(
+            backoff in arb_backoff(),
+            script in proptest::collection::vec((any::<bool>(), 0u64..200_000), 1..8),
+            deadline_ms in prop_oneof![Just(None), (0u64..1_200_000).prop_map(Some)],
+            max_attempts in 0u32..=40,
+        ) {
+            // Fetch `n` holds for `script[n % len].1` ms and answers `AgainNow` (cursor `n`)
+            // when `script[n % len].0`, else `Pending`.
+            let backoff = backoff.with_jitter(Jitter::None);
+            let first = backoff.base(0);
+            let deadline = deadline_ms.map(Duration::from_millis);
+            let policy = PollPolicy { backoff, max_attempts: Some(max_attempts), deadline };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let (seen, result) = runtime.block_on(async {
+                let seen = Rc::new(RefCell::new(Vec::new()));
+                let recorded = Rc::clone(&seen);
+                let script = script.clone();
+                let start = Instant::now();
+                let result = Poller::new(policy)
+                    .run_long_poll(None, move |context: PollContext<u32>| {
+                        recorded.borrow_mut().push((start.elapsed(), context.cursor, context.remaining));
+                        let (again, hold) = script[context.attempt as usize % script.len()];
+                        async move {
+                            tokio::time::sleep(Duration::from_millis(hold)).await;
+                            Ok::<_, FetchFailed>(if again {
+                                PollStep::<(), (), u32>::AgainNow { status: (), cursor: context.attempt }
+                            } else {
+                                PollStep::Pending(())
+                            })
+                        }
+                    }, |_| {})
+                    .await;
+                let seen = seen.borrow().clone();
+                (seen, result)
+            });
+            prop_assert!(seen.len() <= max_attempts as usize);
+            let mut previous: Option<Duration> = None;
+            let mut cursor = None;
+            for (n, (at, seen_cursor, remaining)) in seen.iter().enumerate() {
+                // Fetch starts are at least the first backoff wait apart (base values never
+                // shrink with a factor >= 1), except for the last fetch, made at the deadline
+                // when the wait before it was cut short: long polling is never a busy loop.
+                if let Some(previous) = previous
+                    && Some(*at) != deadline
+                {
+                    prop_assert!(*at - previous >= first, "fetch {n} at {at:?}, previous at {previous:?}");
+                }
+                previous = Some(*at);
+                if let Some(deadline) = deadline {
+                    prop_assert!(*at <= deadline, "fetch {n} started at {at:?} after {deadline:?}");
+                    prop_assert_eq!(*remaining, Some(deadline - *at));
+                }
+                // The cursor is that of the latest `AgainNow`.
+                prop_assert_eq!(*seen_cursor, cursor);
+                let attempt = u32::try_from(n + 1).unwrap();
+                if script[attempt as usize % script.len()].0 {
+                    cursor = Some(attempt);
+                }
             }
-            prop_assert_eq!(backoff.base(0), backoff.first);
-        }
-
-        #[test]
-        fn delay_stays_within_jitter_bounds(backoff in arb_backoff(), seed in any::<u64>()) {
-            let mut rng = SplitMix64::new(seed);
-            for attempt in 0..64 {
-                let base = backoff.base(attempt);
-                let delay = backoff.delay(attempt, &mut rng);
-                prop_assert!(delay <= base);
-                let floor = match backoff.jitter {
-                    Jitter::None => base,
-                    Jitter::Proportional(p) => base.mul_f64(1.0 - p),
-                    Jitter::Full => Duration::ZERO,
-                };
-                // One nanosecond of slack for the float arithmetic in `mul_f64`.
-                prop_assert!(
-                    delay + Duration::from_nanos(1) >= floor,
-                    "attempt {attempt}: {delay:?} below {floor:?}"
-                );
+            match result {
+                Err(PollError::DeadlineExceeded { .. }) => prop_assert!(deadline.is_some()),
+                Err(PollError::AttemptsExhausted { attempts, .. }) => {
+                    prop_assert_eq!(attempts, max_attempts);
+                }
+                other => prop_assert!(false, "unexpected {other:?}"),
             }
         }
 

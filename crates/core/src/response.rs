@@ -86,6 +86,55 @@ impl Response {
         serde_json::from_slice(&self.body).map_err(|e| self.decode_error("invalid JSON body", e))
     }
 
+    /// Decodes the XML body with serde (quick-xml), e.g. HCP's attribute-heavy `/proc`
+    /// documents: map attributes with `#[serde(rename = "@name")]` and repeated child elements
+    /// with `#[serde(rename = "child", default)] Vec<_>`.
+    ///
+    /// The body must be UTF-8 (a leading byte-order mark is skipped); an `encoding` other
+    /// than UTF-8 in the XML declaration is not honoured. Any failure, including invalid
+    /// UTF-8, malformed XML, a shape that does not fit `T`, or nesting deeper than 128
+    /// levels, is an [`ErrorKind::Decode`] error carrying the request line, node and status,
+    /// like [`Response::json`]. The root element's name is not checked, and elements and
+    /// attributes that `T` does not name are skipped.
+    ///
+    /// Size: the body was read into memory under the client's
+    /// [`max_response_body`](crate::ClientBuilder::max_response_body) limit (64 MiB by
+    /// default), so decoding works on a bounded input; lower that limit for clients that
+    /// only read small XML documents. Entities declared in a document type declaration are
+    /// not expanded (using one is an error), so entity expansion cannot inflate it.
+    ///
+    /// Only with the `xml` cargo feature.
+    ///
+    /// ```
+    /// # fn example(response: storkit_core::Response) -> Result<(), storkit_core::Error> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Namespaces {
+    ///     #[serde(rename = "namespace", default)]
+    ///     items: Vec<Namespace>,
+    /// }
+    /// #[derive(serde::Deserialize)]
+    /// struct Namespace {
+    ///     #[serde(rename = "@name")]
+    ///     name: String,
+    ///     #[serde(rename = "@versioningEnabled")]
+    ///     versioning_enabled: bool,
+    /// }
+    ///
+    /// // <namespaces><namespace name="n1" versioningEnabled="true"/></namespaces>
+    /// let namespaces: Namespaces = response.xml()?;
+    /// for namespace in &namespaces.items {
+    ///     println!("{}: versioning {}", namespace.name, namespace.versioning_enabled);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "xml")]
+    pub fn xml<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        let text = std::str::from_utf8(&self.body)
+            .map_err(|e| self.decode_error("XML body is not UTF-8", e))?;
+        quick_xml::de::from_str(text).map_err(|e| self.decode_error("invalid XML body", e))
+    }
+
     /// The node that answered.
     pub fn node(&self) -> IpAddr {
         self.meta.node
@@ -376,5 +425,205 @@ impl fmt::Debug for ResponseBody {
             .field("read", &self.read)
             .field("done", &self.total.is_some())
             .finish()
+    }
+}
+
+#[cfg(all(test, feature = "xml"))]
+mod xml_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    fn response(body: impl Into<Bytes>) -> Response {
+        Response {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: body.into(),
+            meta: Meta {
+                method: Method::GET,
+                path: "/proc".to_owned(),
+                node: IpAddr::from([127, 0, 0, 2]),
+                attempts: 1,
+                request_id: None,
+                timings: Timings {
+                    connect: None,
+                    first_byte: Duration::ZERO,
+                    total: Duration::ZERO,
+                },
+                connection: None,
+            },
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Namespaces {
+        #[serde(rename = "@tenantHostName")]
+        tenant_host_name: Option<String>,
+        #[serde(rename = "@httpScheme")]
+        http_scheme: Option<String>,
+        #[serde(rename = "namespace", default)]
+        items: Vec<Namespace>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Namespace {
+        #[serde(rename = "@name")]
+        name: String,
+        #[serde(rename = "@nameIDNA")]
+        name_idna: Option<String>,
+        #[serde(rename = "@versioningEnabled")]
+        versioning_enabled: bool,
+        #[serde(rename = "@searchEnabled", default)]
+        search_enabled: bool,
+        #[serde(rename = "@retentionMode")]
+        retention_mode: Option<String>,
+        #[serde(rename = "@dpl")]
+        dpl: Option<u32>,
+        description: Option<String>,
+    }
+
+    /// HCP's documented `/proc` shape: a stylesheet instruction, schema attributes, root
+    /// attributes, attribute-heavy elements and a CDATA child.
+    const PROC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet type="text/xsl" href="/static/xsl/proc-namespaces.xsl"?>
+<namespaces xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="/static/xsd/proc-namespaces.xsd" tenantHostName="t1.hcp.example.test" httpScheme="https"><namespace name="n1" nameIDNA="n1" versioningEnabled="true" searchEnabled="false" retentionMode="enterprise" defaultShredValue="false" defaultIndexValue="true" defaultRetentionValue="0" hashScheme="SHA-256" dpl="2"><description><![CDATA[first <namespace> & more]]></description></namespace><namespace name="n2" versioningEnabled="false"/></namespaces>"#;
+
+    #[test]
+    fn decodes_attribute_heavy_proc_xml() {
+        let namespaces: Namespaces = response(PROC).xml().unwrap();
+        assert_eq!(
+            namespaces,
+            Namespaces {
+                tenant_host_name: Some("t1.hcp.example.test".to_owned()),
+                http_scheme: Some("https".to_owned()),
+                items: vec![
+                    Namespace {
+                        name: "n1".to_owned(),
+                        name_idna: Some("n1".to_owned()),
+                        versioning_enabled: true,
+                        search_enabled: false,
+                        retention_mode: Some("enterprise".to_owned()),
+                        dpl: Some(2),
+                        description: Some("first <namespace> & more".to_owned()),
+                    },
+                    Namespace {
+                        name: "n2".to_owned(),
+                        name_idna: None,
+                        versioning_enabled: false,
+                        search_enabled: false,
+                        retention_mode: None,
+                        dpl: None,
+                        description: None,
+                    },
+                ],
+            }
+        );
+    }
+
+    #[test]
+    fn decodes_root_attributes_an_empty_list_and_a_byte_order_mark() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Statistics {
+            #[serde(rename = "@namespaceName")]
+            namespace_name: String,
+            #[serde(rename = "@totalCapacityBytes")]
+            total_capacity_bytes: u64,
+            #[serde(rename = "@objectCount")]
+            object_count: u64,
+        }
+        let body = "\u{feff}<statistics namespaceName=\"n&amp;1\" totalCapacityBytes=\"18446744073709551615\" objectCount=\"3\"/>";
+        let statistics: Statistics = response(body).xml().unwrap();
+        assert_eq!(
+            statistics,
+            Statistics {
+                namespace_name: "n&1".to_owned(),
+                total_capacity_bytes: u64::MAX,
+                object_count: 3,
+            }
+        );
+        let empty: Namespaces = response("<namespaces/>").xml().unwrap();
+        assert!(empty.items.is_empty());
+    }
+
+    #[test]
+    fn malformed_xml_is_a_decode_error_with_the_request_context() {
+        let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><namespaces><namespace name="&lol2;" versioningEnabled="true"/></namespaces>"#;
+        let cases: [(&str, Bytes); 10] = [
+            ("empty", Bytes::new()),
+            ("not XML", Bytes::from_static(b"{\"json\": true}")),
+            ("unclosed", Bytes::from_static(b"<namespaces><namespace name=\"n1\" versioningEnabled=\"true\">")),
+            ("mismatched", Bytes::from_static(b"<namespaces></namespace>")),
+            ("unquoted attribute", Bytes::from_static(b"<namespaces><namespace name=n1 versioningEnabled=\"true\"/></namespaces>")),
+            ("duplicate attribute", Bytes::from_static(b"<namespaces><namespace name=\"a\" name=\"b\" versioningEnabled=\"true\"/></namespaces>")),
+            ("not a bool", Bytes::from_static(b"<namespaces><namespace name=\"n1\" versioningEnabled=\"maybe\"/></namespaces>")),
+            ("missing attribute", Bytes::from_static(b"<namespaces><namespace versioningEnabled=\"true\"/></namespaces>")),
+            ("invalid UTF-8", Bytes::from_static(b"<namespaces tenantHostName=\"\xff\xfe\"/>")),
+            ("entity expansion", Bytes::from(laughs)),
+        ];
+        for (case, body) in cases {
+            let err = response(body).xml::<Namespaces>().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{case}: {err:?}");
+            assert_eq!(err.method(), Some(&Method::GET), "{case}");
+            assert_eq!(err.path(), Some("/proc"), "{case}");
+            assert_eq!(err.node(), Some(IpAddr::from([127, 0, 0, 2])), "{case}");
+            assert_eq!(err.status(), Some(StatusCode::OK), "{case}");
+            assert!(std::error::Error::source(&err).is_some(), "{case}");
+            let text = err.to_string();
+            assert!(
+                text.starts_with("GET /proc (node 127.0.0.2): "),
+                "{case}: {text}"
+            );
+            assert!(text.contains("XML body"), "{case}: {text}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_or_skipped_without_overflowing_the_stack() {
+        // Nesting inside elements `T` does not name is skipped without recursion.
+        let skipped = format!(
+            "<namespaces>{}{}</namespaces>",
+            "<x>".repeat(100_000),
+            "</x>".repeat(100_000)
+        );
+        let namespaces: Namespaces = response(skipped).xml().unwrap();
+        assert!(namespaces.items.is_empty());
+        // Nesting that `T` follows stops at quick-xml's recursion limit.
+        #[derive(Debug, Deserialize)]
+        struct Nested {
+            #[allow(dead_code)]
+            a: Option<Box<Nested>>,
+        }
+        let deep = format!("<a>{}{}</a>", "<a>".repeat(50_000), "</a>".repeat(50_000));
+        let err = response(deep).xml::<Nested>().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(
+            matches!(
+                err.detail::<quick_xml::de::DeError>(),
+                Some(quick_xml::de::DeError::TooDeeplyNested(128))
+            ),
+            "{err:?}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let response = response(body);
+            let _ = response.xml::<Namespaces>();
+            let _ = response.xml::<std::collections::BTreeMap<String, String>>();
+            let _ = response.xml::<serde::de::IgnoredAny>();
+        }
+
+        #[test]
+        fn xml_like_text_never_panics(
+            body in "(<namespaces( tenantHostName=\"[a-z&;#0-9]{0,6}\")?>)?([<>/=\"' a-zA-Z0-9!?&;#\\[\\]-]|<namespace |<!\\[CDATA\\[|\\]\\]>|<!--|-->|<\\?|\\?>|&amp;|&#x[0-9a-f]{1,8};| name=\"n\"| versioningEnabled=\"true\"|/>|</namespace>|<description>){0,40}"
+        ) {
+            let response = response(body);
+            let _ = response.xml::<Namespaces>();
+            let _ = response.xml::<std::collections::BTreeMap<String, String>>();
+            let _ = response.xml::<serde::de::IgnoredAny>();
+        }
     }
 }

@@ -22,8 +22,8 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
 
+use crate::backoff::{Backoff, Jitter};
 use crate::error::{Error, ErrorKind};
-use crate::poll::{Backoff, Jitter};
 
 /// What a request attempt produced, as shown to a [`Classifier`].
 #[derive(Debug)]
@@ -183,7 +183,7 @@ impl RetryPolicy {
         R: FnMut(&E) -> bool,
     {
         let started = tokio::time::Instant::now();
-        let mut rng = crate::poll::SplitMix64::from_entropy();
+        let mut rng = crate::backoff::SplitMix64::from_entropy();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
