@@ -572,26 +572,33 @@ impl Client {
             return Err(Error::config("request paths must start with '/'"));
         }
         let query = request.encoded_query(self.inner.shared.query_style);
+        let own_origin;
         let origin = match &request.host {
-            Some(host) => origin(self.inner.shared.https, host, self.inner.port),
-            None => self.inner.origin.clone(),
+            Some(host) => {
+                own_origin = origin(self.inner.shared.https, host, self.inner.port);
+                &own_origin
+            }
+            None => &self.inner.origin,
         };
-        let mut target =
-            String::with_capacity(self.inner.base_path.len() + path.len() + query.len() + 2);
-        target.push_str(&self.inner.base_path);
-        target.push_str(if path.is_empty() { "/" } else { path });
+        let mut uri = String::with_capacity(
+            origin.len() + self.inner.base_path.len() + path.len() + query.len() + 2,
+        );
+        uri.push_str(origin);
+        let target_start = uri.len();
+        uri.push_str(&self.inner.base_path);
+        uri.push_str(if path.is_empty() { "/" } else { path });
         if !query.is_empty() {
-            target.push('?');
-            target.push_str(&query);
+            uri.push('?');
+            uri.push_str(&query);
         }
-        let uri: Uri = format!("{origin}{target}").parse().map_err(|e| {
+        let parsed: Uri = uri.parse().map_err(|e| {
             Error::config("the request path or query is not a valid URI").with_source(e)
         })?;
-        if uri.path_and_query().map(|pq| pq.as_str()) != Some(target.as_str()) {
+        if parsed.path_and_query().map(|pq| pq.as_str()) != uri.get(target_start..) {
             return Err(Error::config(
                 "the request target cannot be sent as given (the URI parser would change it)",
             ));
         }
-        Ok(uri)
+        Ok(parsed)
     }
 }

@@ -332,7 +332,7 @@ mod tests {
             ("/rest/100%", "/rest/100%25"),
             ("/rest/100%zz", "/rest/100%25zz"),
             ("/rest/dir?type=directory", "/rest/dir%3Ftype=directory"),
-            ("/links/hcp1--<-->--hcp2", "/links/hcp1--%3C--%3E--hcp2"),
+            ("/links/sys1--<-->--sys2", "/links/sys1--%3C--%3E--sys2"),
             ("/a`\"{}|\\^[]", "/a%60%22%7B%7D%7C%5C%5E%5B%5D"),
             ("/ü\u{7}", "/%C3%BC%07"),
             ("/ldevs/1,2;x+y:@=$&'()*!~", "/ldevs/1,2;x+y:@=$&'()*!~"),

@@ -32,25 +32,39 @@
 //! ```
 //!
 //! # What it does
+//! - **Exact requests** ([`Request`], [`encode`]): a path is sent as asked or the request
+//!   fails: what a request target cannot carry (`#`, `?`, space, stray `%`, `<>`,
+//!   non-ASCII) is percent-encoded, never dropped; [`RequestPath::literal`] and
+//!   [`RequestPath::encoded`] for data paths and caller-encoded ones. Queries in the
+//!   client's or the request's [`QueryStyle`] (form or RFC 3986).
 //! - **Transport** ([`Client`]): hyper 1 + hyper-util pooled HTTP/1.1 connections, one
 //!   pool per node, idle connections really closed after the idle timeout (default 30 s),
-//!   connect timeout, a per-attempt deadline that covers the body, buffered
-//!   ([`Client::send`]) and streaming ([`Client::send_streaming`], [`Body::from_stream`])
-//!   bodies both ways.
+//!   connect timeout, a per-attempt deadline that covers the body, an operation deadline
+//!   over everything ([`ClientBuilder::operation_timeout`], [`Request::operation_timeout`]),
+//!   an idle timeout for streamed bodies both ways, buffered ([`Client::send`]) and
+//!   streaming ([`Client::send_streaming`], [`Body::from_stream`]) bodies, and replayable
+//!   uploads ([`Body::from_file`], [`Body::replayable`]) that fail over and retry like
+//!   buffered ones. Other names of one system ([`Client::with_host`], [`Request::host`])
+//!   share nodes and node health, never connections.
 //! - **Node pool**: addresses from [`resolve::HickoryResolver`] (configurable name
 //!   servers, OS cache bypassed), [`resolve::SystemResolver`] or a static list. Round robin
 //!   over nodes; a node that fails to connect is set aside and the request goes to the next
 //!   one (safe for any method: nothing was sent). Re-resolution on failure (debounced), on
-//!   TTL expiry and on demand ([`Client::refresh_nodes`]); a failed refresh keeps the old
-//!   nodes and reports an error.
+//!   TTL expiry and on demand ([`Client::refresh_nodes`]); one lookup in flight, whose
+//!   answer or error every waiting request shares; a failed refresh keeps the old nodes and
+//!   reports an error. Every timer runs on tokio's clock.
 //! - **TLS** ([`TlsPolicy`]): webpki roots by default, a custom CA bundle, SHA-256
 //!   certificate pins (`AB:CD:..` or hex) that still verify handshake signatures, and
-//!   [`TlsPolicy::DangerAcceptInvalidCerts`] only when named. rustls with the ring provider,
-//!   passed explicitly.
-//! - **Auth** ([`Authenticator`]): stamps requests; secrets are [`secrecy::SecretString`],
-//!   headers are marked sensitive, and `Debug` prints no secret.
+//!   [`TlsPolicy::DangerAcceptInvalidCerts`] only when named. The array's exported
+//!   self-signed certificate works as the CA file. A failure says in plain words what
+//!   failed and which option helps. rustls with the ring provider, passed explicitly.
+//! - **Auth** ([`Authenticator`]): an async `prepare` before each attempt, `stamp`,
+//!   `observe` on every response, and `refresh` once per request with one refresh in
+//!   flight ([`RefreshGate`]); secrets are [`secrecy::SecretString`], headers are marked
+//!   sensitive, and `Debug` prints no secret.
 //! - **Retries** ([`RetryPolicy`], [`Classifier`]): see [`retry`] for the rules; vendors
-//!   add their codes (lock busy, token expiry) through a classifier.
+//!   say what an outcome means through a classifier, the core decides what to do: a
+//!   request that is not idempotent is never resent once it may have landed.
 //! - **Backoff** ([`backoff::Backoff`]): first wait, factor, cap and jitter from an
 //!   injectable RNG, shared by retries and job polling.
 //! - **Job polling** ([`poll::Poller`]): backoff, attempts, deadline, cancellation and

@@ -29,6 +29,7 @@ pub use crate::backoff::{Backoff, Jitter, Rng, SplitMix64};
 
 /// When to poll and when to give up.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PollPolicy {
     /// The wait before each fetch: attempt `n` (1-based) waits `backoff.delay(n - 1)`.
     /// A long poll the server held replaces its wait (see [`Poller::run_long_poll`]).

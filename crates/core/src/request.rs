@@ -355,7 +355,7 @@ mod tests {
         assert!(Request::get("/a").host("bad host").error.is_some());
         assert!(
             Request::get("/a")
-                .host("ns.tenant.hcp.example")
+                .host("ns.tenant.store.example")
                 .error
                 .is_none()
         );

@@ -15,11 +15,19 @@ use crate::error::{BoxError, Error, ErrorKind};
 
 /// The answer of a [`Resolve`]: the addresses and how long they may be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolved {
     /// The addresses, in any order (the pool sorts and de-duplicates them).
     pub addrs: Vec<IpAddr>,
     /// When the answer expires (the DNS TTL); `None` for answers that never expire.
     pub valid_until: Option<Instant>,
+}
+
+impl Resolved {
+    /// An answer: `addrs`, usable until `valid_until` (`None`: until the next refresh).
+    pub fn new(addrs: Vec<IpAddr>, valid_until: Option<Instant>) -> Self {
+        Resolved { addrs, valid_until }
+    }
 }
 
 /// A source of node addresses for a host name; the DNS seam of the node pool.

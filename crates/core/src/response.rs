@@ -18,6 +18,7 @@ use crate::error::{Error, ErrorKind, Phase};
 
 /// Where the time of one exchange went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timings {
     /// TCP + TLS establishment, when this request opened a new connection; `None` when it
     /// reused a pooled one.
@@ -488,7 +489,7 @@ mod xml_tests {
     /// attributes, attribute-heavy elements and a CDATA child.
     const PROC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <?xml-stylesheet type="text/xsl" href="/static/xsl/proc-namespaces.xsl"?>
-<namespaces xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="/static/xsd/proc-namespaces.xsd" tenantHostName="t1.hcp.example.test" httpScheme="https"><namespace name="n1" nameIDNA="n1" versioningEnabled="true" searchEnabled="false" retentionMode="enterprise" defaultShredValue="false" defaultIndexValue="true" defaultRetentionValue="0" hashScheme="SHA-256" dpl="2"><description><![CDATA[first <namespace> & more]]></description></namespace><namespace name="n2" versioningEnabled="false"/></namespaces>"#;
+<namespaces xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="/static/xsd/proc-namespaces.xsd" tenantHostName="t1.store.example.test" httpScheme="https"><namespace name="n1" nameIDNA="n1" versioningEnabled="true" searchEnabled="false" retentionMode="enterprise" defaultShredValue="false" defaultIndexValue="true" defaultRetentionValue="0" hashScheme="SHA-256" dpl="2"><description><![CDATA[first <namespace> & more]]></description></namespace><namespace name="n2" versioningEnabled="false"/></namespaces>"#;
 
     #[test]
     fn decodes_attribute_heavy_proc_xml() {
@@ -496,7 +497,7 @@ mod xml_tests {
         assert_eq!(
             namespaces,
             Namespaces {
-                tenant_host_name: Some("t1.hcp.example.test".to_owned()),
+                tenant_host_name: Some("t1.store.example.test".to_owned()),
                 http_scheme: Some("https".to_owned()),
                 items: vec![
                     Namespace {

@@ -119,6 +119,7 @@ pub trait Classifier: Send + Sync + fmt::Debug {
 
 /// How many times and for how long the transport retries a request.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (connect failover to another node is free).
     pub max_attempts: u32,
@@ -166,6 +167,12 @@ impl RetryPolicy {
     /// Sets the backoff between attempts.
     pub fn with_backoff(mut self, b: Backoff) -> Self {
         self.backoff = b;
+        self
+    }
+
+    /// Sets the longest `Retry-After` honoured.
+    pub fn with_max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
         self
     }
 }

@@ -186,12 +186,12 @@ async fn a_classifier_cannot_resend_a_post_that_may_have_landed() {
             .times(1),
     );
     insistent.seen.lock().unwrap().clear();
-    let r = c.send(Request::put("/sink").body("same twice")).await.unwrap();
+    let r = c
+        .send(Request::put("/sink").body("same twice"))
+        .await
+        .unwrap();
     assert_eq!(r.attempts(), 2);
-    assert_eq!(
-        *insistent.seen.lock().unwrap(),
-        vec![(1, false), (2, true)]
-    );
+    assert_eq!(*insistent.seen.lock().unwrap(), vec![(1, false), (2, true)]);
 }
 
 #[tokio::test]
@@ -243,7 +243,9 @@ async fn a_retry_policy_per_request() {
 // ---------------------------------------------------------------- uploads
 
 fn chunks(n: usize, size: usize) -> Vec<io::Result<Bytes>> {
-    (0..n).map(|i| Ok(Bytes::from(vec![i as u8; size]))).collect()
+    (0..n)
+        .map(|i| Ok(Bytes::from(vec![i as u8; size])))
+        .collect()
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -294,7 +296,12 @@ async fn a_replayable_upload_is_retried_and_a_read_stream_is_not() {
     let counter = Arc::clone(&opened);
     let body = Body::replayable(Some(3000), move || {
         counter.fetch_add(1, Ordering::SeqCst);
-        async { Ok(Body::from_stream(futures_stream(chunks(3, 1000)), Some(3000))) }
+        async {
+            Ok(Body::from_stream(
+                futures_stream(chunks(3, 1000)),
+                Some(3000),
+            ))
+        }
     });
     server.faults().add(
         Fault::new(FaultAction::CloseBeforeResponse)
@@ -314,7 +321,10 @@ async fn a_replayable_upload_is_retried_and_a_read_stream_is_not() {
     );
     let before = server.log().len();
     let err = c
-        .send(Request::put("/sink").body(Body::from_stream(futures_stream(chunks(3, 1000)), Some(3000))))
+        .send(Request::put("/sink").body(Body::from_stream(
+            futures_stream(chunks(3, 1000)),
+            Some(3000),
+        )))
         .await
         .unwrap_err();
     assert_eq!(err.phase(), Phase::MaybeSent);
@@ -322,7 +332,10 @@ async fn a_replayable_upload_is_retried_and_a_read_stream_is_not() {
 }
 
 /// A stream over chunks that waits `gap` before each.
-fn paced(chunks: Vec<io::Result<Bytes>>, gap: Duration) -> impl futures_core::Stream<Item = io::Result<Bytes>> + Send {
+fn paced(
+    chunks: Vec<io::Result<Bytes>>,
+    gap: Duration,
+) -> impl futures_core::Stream<Item = io::Result<Bytes>> + Send {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     tokio::spawn(async move {
         for c in chunks {
@@ -436,7 +449,9 @@ async fn the_operation_deadline_bounds_attempts_and_backoff() {
     let server = demo(&[12, 13]).await;
     server
         .faults()
-        .add(Fault::new(FaultAction::DelayHeaders(Duration::from_secs(5))));
+        .add(Fault::new(FaultAction::DelayHeaders(Duration::from_secs(
+            5,
+        ))));
     let c = client(&server)
         .request_timeout(Duration::from_millis(400))
         .retry_policy(RetryPolicy::default().with_max_attempts(50))
@@ -647,5 +662,59 @@ async fn concurrent_401s_make_one_refresh_and_every_request_succeeds() {
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap().status(), 200);
     }
-    assert_eq!(auth.logins.load(Ordering::SeqCst), 1, "one refresh for sixteen 401s");
+    assert_eq!(
+        auth.logins.load(Ordering::SeqCst),
+        1,
+        "one refresh for sixteen 401s"
+    );
+}
+
+// ---------------------------------------------------------------- TLS after sending
+
+#[tokio::test]
+async fn a_tls_failure_after_the_request_was_written_is_maybe_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let tls = storkit_mock::ServerTls::generate(&[FQDN.to_owned()], &[]).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config());
+    let listener = tokio::net::TcpListener::bind((ip(17), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&received);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 4096];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                // The request is in; now a record that cannot be decrypted, written
+                // below TLS: the client's TLS layer fails after it sent the request.
+                let (mut tcp, _) = tls.into_inner();
+                let mut record = vec![0x17, 0x03, 0x03, 0x00, 0x20];
+                record.extend_from_slice(&[0x42; 32]);
+                let _ = tcp.write_all(&record).await;
+                let _ = tcp.flush().await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            });
+        }
+    });
+    let c = Client::builder(format!("https://{FQDN}:{port}"))
+        .nodes([ip(17)])
+        .tls(TlsPolicy::custom_ca_pem(tls.ca_pem()).unwrap())
+        .build()
+        .unwrap();
+    let err = c.send(Request::post("/x").body("once")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert_eq!(err.phase(), Phase::MaybeSent, "{err}");
+    assert_eq!(received.load(Ordering::SeqCst), 1, "sent once, never again");
 }

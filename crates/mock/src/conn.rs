@@ -1,5 +1,6 @@
 //! One accepted connection: TLS, hyper, faults, idle close, and its record.
 
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::future::pending;
 use std::net::SocketAddr;
@@ -7,7 +8,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
@@ -18,18 +19,20 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::body::{self, BoxError, MockBody};
 use crate::faults::FaultAction;
+use crate::framing::Event;
 use crate::handler::Ctx;
-use crate::lock;
-use crate::log::{Closer, ConnRecord, LoggedRequest};
+use crate::log::{Closer, ConnRecord, LoggedRequest, RequestLog};
 use crate::reply;
 use crate::server::{LiveConn, ServerShared};
 use crate::socket::{HyperIo, TcpIo};
+use crate::{hex, lock};
 
 const FLUSH_NOTHING: u8 = 0;
 const FLUSH_THEN_CLOSE: u8 = 1;
@@ -42,6 +45,9 @@ pub(crate) struct ConnShared {
     pub(crate) node: SocketAddr,
     pub(crate) peer: SocketAddr,
     pub(crate) tls: bool,
+    pub(crate) listener: Arc<str>,
+    log: RequestLog,
+    exchanges: Mutex<Exchanges>,
     state: Mutex<ConnState>,
     killed: AtomicBool,
     kill: Notify,
@@ -57,13 +63,58 @@ struct ConnState {
     error: Option<String>,
 }
 
+/// Pairs what the framer saw of each request (its raw line, its body) with the log entry
+/// `answer` made for it. Both sides see requests in the same order; either may come first.
+#[derive(Default)]
+struct Exchanges {
+    next: u64,
+    /// The request whose body the framer is following.
+    current: Option<u64>,
+    /// Heads the framer saw that no `answer` has taken yet.
+    unclaimed: VecDeque<(u64, RawHead)>,
+    /// Log entries waiting for their body's end.
+    seqs: HashMap<u64, u64>,
+    /// Body ends waiting for their log entry.
+    bodies: HashMap<u64, BodyStats>,
+}
+
+/// A request line as the client sent it.
+pub(crate) struct RawHead {
+    line: String,
+    target: String,
+}
+
+#[derive(Clone, Copy)]
+struct BodyStats {
+    len: u64,
+    /// `None` when the body did not arrive whole.
+    sha256: Option<[u8; 32]>,
+}
+
+impl BodyStats {
+    fn write_to(self, entry: &mut LoggedRequest) {
+        entry.body_len = Some(self.len);
+        entry.body_sha256 = self.sha256.map(|digest| hex::lower(&digest));
+    }
+}
+
 impl ConnShared {
-    fn new(id: u64, node: SocketAddr, peer: SocketAddr, tls: bool) -> Self {
+    fn new(
+        id: u64,
+        node: SocketAddr,
+        peer: SocketAddr,
+        tls: bool,
+        listener: Arc<str>,
+        log: RequestLog,
+    ) -> Self {
         Self {
             id,
             node,
             peer,
             tls,
+            listener,
+            log,
+            exchanges: Mutex::new(Exchanges::default()),
             state: Mutex::new(ConnState {
                 in_flight: 0,
                 idle_since: Instant::now(),
@@ -88,6 +139,75 @@ impl ConnShared {
 
     pub(crate) fn rst_on_close(&self) -> bool {
         self.rst_on_close.load(Ordering::Acquire)
+    }
+
+    /// Takes what the framer saw on this connection.
+    pub(crate) fn framing_event(&self, event: Event) {
+        let mut exchanges = lock(&self.exchanges);
+        match event {
+            Event::Head {
+                raw_line,
+                raw_target,
+            } => {
+                let index = exchanges.next;
+                exchanges.next += 1;
+                exchanges.current = Some(index);
+                exchanges.unclaimed.push_back((
+                    index,
+                    RawHead {
+                        line: raw_line,
+                        target: raw_target,
+                    },
+                ));
+            }
+            Event::BodyEnd { len, sha256 } => {
+                let stats = BodyStats {
+                    len,
+                    sha256: Some(sha256),
+                };
+                self.body_done(&mut exchanges, stats);
+            }
+        }
+    }
+
+    /// The connection ended `len` bytes into a body.
+    pub(crate) fn body_cut_short(&self, len: u64) {
+        let mut exchanges = lock(&self.exchanges);
+        self.body_done(&mut exchanges, BodyStats { len, sha256: None });
+    }
+
+    fn body_done(&self, exchanges: &mut Exchanges, stats: BodyStats) {
+        let Some(index) = exchanges.current.take() else {
+            return;
+        };
+        match exchanges.seqs.remove(&index) {
+            Some(seq) => self.log.update(seq, |entry| stats.write_to(entry)),
+            None => {
+                exchanges.bodies.insert(index, stats);
+            }
+        }
+    }
+
+    /// The oldest request line no request has taken yet: the one hyper is answering now.
+    fn claim_head(&self) -> Option<(u64, RawHead)> {
+        lock(&self.exchanges).unclaimed.pop_front()
+    }
+
+    /// Links request `index` to its log entry; fills the body in if it already ended.
+    fn bind(&self, index: u64, seq: u64) {
+        let mut exchanges = lock(&self.exchanges);
+        match exchanges.bodies.remove(&index) {
+            Some(stats) => self.log.update(seq, |entry| stats.write_to(entry)),
+            None => {
+                exchanges.seqs.insert(index, seq);
+            }
+        }
+    }
+
+    /// Cuts the connection with a TCP reset.
+    fn reset(&self) {
+        self.rst_on_close.store(true, Ordering::Release);
+        self.kill(Closer::Fault);
     }
 
     /// Stops all traffic on the connection at once and asks its task to drop the socket.
@@ -226,20 +346,34 @@ pub(crate) fn accept(
     let Some(node) = server.nodes.get(node_index) else {
         return;
     };
-    let id = server.next_conn_id();
-    let tls = server.acceptor.is_some();
-    let mut record = ConnRecord::new(id, node.addr, peer, tls);
-
-    if let Some(action) = server.faults.take_on_accept(node.addr.ip()) {
-        drop(tcp);
-        record.closed_at = Some(Instant::now());
-        record.closed_by = Some(Closer::Fault);
-        record.fault = Some(action.name().to_owned());
-        server.conns.insert(record);
+    let Some(listener) = server.listeners.get(node.listener) else {
         return;
+    };
+    let id = server.next_conn_id();
+    let tls = listener.tls;
+    let mut record = ConnRecord::new(id, node.addr, peer, tls, &listener.name);
+
+    let fault = server.faults.take_on_accept(node.addr.ip(), &listener.name);
+    let stall = matches!(fault, Some(FaultAction::StallHandshake));
+    if let Some(action) = &fault {
+        record.fault = Some(action.name().to_owned());
+        if !stall {
+            drop(tcp);
+            record.closed_at = Some(Instant::now());
+            record.closed_by = Some(Closer::Fault);
+            server.conns.insert(record);
+            return;
+        }
     }
 
-    let conn = Arc::new(ConnShared::new(id, node.addr, peer, tls));
+    let conn = Arc::new(ConnShared::new(
+        id,
+        node.addr,
+        peer,
+        tls,
+        Arc::clone(&listener.name),
+        server.log.clone(),
+    ));
     {
         let mut live = lock(&server.live);
         // `stop_node` flips `up` under this lock, so a connection accepted just before the
@@ -260,11 +394,37 @@ pub(crate) fn accept(
             },
         );
     }
-    let task = server
-        .runtime
-        .spawn(serve(Arc::clone(server), Arc::clone(&conn), tcp));
+    let task = if stall {
+        server
+            .runtime
+            .spawn(stall_handshake(Arc::clone(server), Arc::clone(&conn), tcp))
+    } else {
+        server
+            .runtime
+            .spawn(serve(Arc::clone(server), Arc::clone(&conn), tcp))
+    };
     if let Some(live) = lock(&server.live).get_mut(&id) {
         live.task = Some(task.abort_handle());
+    }
+}
+
+/// Holds the connection without ever answering (no TLS handshake, no HTTP): reads and
+/// discards what the client sends until it gives up or the server closes the connection.
+async fn stall_handshake(server: Arc<ServerShared>, conn: Arc<ConnShared>, tcp: TcpStream) {
+    let _guard = ConnGuard {
+        server: Arc::clone(&server),
+        conn: Arc::clone(&conn),
+    };
+    let mut tcp = TcpIo::new(tcp, Arc::clone(&conn));
+    let mut discard = [0u8; 4096];
+    loop {
+        tokio::select! {
+            read = tcp.read(&mut discard) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+            () = conn.killed() => return,
+        }
     }
 }
 
@@ -277,9 +437,12 @@ async fn serve(server: Arc<ServerShared>, conn: Arc<ConnShared>, tcp: TcpStream)
     let _ = tcp.set_nodelay(true);
     let tcp = TcpIo::new(tcp, Arc::clone(&conn));
 
-    let Some(acceptor) = server.acceptor.clone() else {
-        serve_http(&server, &conn, tcp, None).await;
-        return;
+    let acceptor = match (&server.acceptor, conn.tls) {
+        (Some(acceptor), true) => acceptor.clone(),
+        _ => {
+            serve_http(&server, &conn, tcp, None).await;
+            return;
+        }
     };
     let handshake = tokio::select! {
         result = acceptor.accept(tcp) => result,
@@ -363,39 +526,51 @@ async fn answer(
     };
     server.conns.update(conn.id, |record| record.requests += 1);
 
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let host = req
-        .headers()
-        .get(HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| req.uri().authority().map(ToString::to_string));
-    let fault = server
-        .faults
-        .take_for_request(conn.node.ip(), &method, &path);
-    let seq = server.log.push(|seq| LoggedRequest {
-        seq,
-        at: Instant::now(),
-        node: conn.node,
-        peer: conn.peer,
-        conn_id: conn.id,
-        method,
-        path,
-        query: req.uri().query().map(str::to_owned),
-        headers: req.headers().clone(),
-        host,
-        sni: sni.clone(),
-        status: None,
-        fault: fault.as_ref().map(|f| f.name().to_owned()),
-    });
+    let claimed = conn.claim_head();
+    let index = claimed.as_ref().map(|(index, _)| *index);
+    let (raw_line, raw_target) = claimed.map(|(_, raw)| (raw.line, raw.target)).unzip();
     let ctx = Ctx {
         node: conn.node,
         peer: conn.peer,
         conn_id: conn.id,
         sni,
         tls: conn.tls,
+        listener: conn.listener.to_string(),
+        raw_line,
+        raw_target,
     };
+    let (parts, body) = req.into_parts();
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(ToString::to_string));
+    let fault = server.faults.take_for_request(&parts, &ctx);
+    let seq = server.log.push(|seq| LoggedRequest {
+        seq,
+        at: Instant::now(),
+        node: conn.node,
+        peer: conn.peer,
+        conn_id: conn.id,
+        listener: ctx.listener.clone(),
+        method: parts.method.clone(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        raw_line: ctx.raw_line.clone(),
+        raw_target: ctx.raw_target.clone(),
+        headers: parts.headers.clone(),
+        host,
+        sni: ctx.sni.clone(),
+        status: None,
+        fault: fault.as_ref().map(|f| f.name().to_owned()),
+        body_len: None,
+        body_sha256: None,
+    });
+    if let Some(index) = index {
+        conn.bind(index, seq);
+    }
+    let req = Request::from_parts(parts, body);
 
     let response = match fault {
         None => server.handler.call(req, ctx).await,
@@ -445,8 +620,24 @@ async fn answer(
         Some(FaultAction::TruncatedBody { declared_len, body }) => {
             cut_short(declared_len, body, &conn, false)
         }
+        Some(FaultAction::ResetMidUpload { after_bytes }) => {
+            let mut body = req.into_body();
+            let mut received = 0u64;
+            while received < after_bytes {
+                match body.frame().await {
+                    Some(Ok(frame)) => {
+                        received += frame.data_ref().map_or(0, |d| d.len() as u64);
+                    }
+                    Some(Err(_)) | None => break,
+                }
+            }
+            conn.reset();
+            return pending().await;
+        }
         // Accept faults are taken at accept time and never match a request.
-        Some(FaultAction::CloseOnAccept) => server.handler.call(req, ctx).await,
+        Some(FaultAction::CloseOnAccept | FaultAction::StallHandshake) => {
+            server.handler.call(req, ctx).await
+        }
     };
 
     let status = response.status().as_u16();

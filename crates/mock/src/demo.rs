@@ -10,7 +10,8 @@
 //! | `GET /jobs/{id}` | `{"id": .., "state": "running" \| "succeeded", "polls": k}` |
 //!
 //! `/echo` answers `{"method", "path", "query", "host", "sni", "node": "ip:port", "conn",
-//! "headers": {lowercase name: value}, "body_len"}`; repeated headers are joined with `, `.
+//! "headers": {lowercase name: value}, "body_len", "listener", "raw_target"}`; repeated headers
+//! are joined with `, `.
 //!
 //! A job succeeds on poll number `after` (default 3), or, with
 //! [`DemoApp::with_job_duration`], once that much time has passed since its creation.
@@ -19,13 +20,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::header::{ALLOW, HeaderValue, LOCATION};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use sha2::{Digest, Sha256};
+use tokio::time::Instant;
 
 use crate::body::{self, MockBody};
 use crate::handler::{Ctx, Handler, HandlerFuture};
@@ -178,7 +180,7 @@ async fn echo(req: Request<Incoming>, ctx: &Ctx) -> Response<MockBody> {
         StatusCode::OK,
         format!(
             "{{\"method\":{},\"path\":{},\"query\":{},\"host\":{},\"sni\":{},\"node\":{},\
-             \"conn\":{},\"headers\":{{{}}},\"body_len\":{}}}",
+             \"conn\":{},\"headers\":{{{}}},\"body_len\":{},\"listener\":{},\"raw_target\":{}}}",
             quote(parts.method.as_str()),
             quote(parts.uri.path()),
             quote_opt(parts.uri.query()),
@@ -187,7 +189,9 @@ async fn echo(req: Request<Incoming>, ctx: &Ctx) -> Response<MockBody> {
             quote(&ctx.node.to_string()),
             ctx.conn_id,
             headers,
-            body_len
+            body_len,
+            quote(&ctx.listener),
+            quote_opt(ctx.raw_target.as_deref())
         ),
     )
 }

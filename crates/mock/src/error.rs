@@ -29,6 +29,12 @@ pub enum MockError {
         /// How many ports were tried.
         attempts: u32,
     },
+    /// Two listeners of one server have the same name.
+    #[error("two listeners are called {name:?}; listener names must be unique")]
+    DuplicateListener {
+        /// The repeated name.
+        name: String,
+    },
     /// The address is not one of this server's nodes.
     #[error("{ip} is not a node of this server")]
     UnknownNode {

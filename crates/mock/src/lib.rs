@@ -1,10 +1,20 @@
 //! Mock-server kit: real HTTP(S) and DNS servers on loopback, with a request log and fault
 //! injection, the base of every vendor mock.
 //!
-//! A [`MockServer`] serves one [`Handler`] on one port on several loopback addresses (its
-//! nodes), plain or TLS with a certificate generated at start. Tests read its [`RequestLog`]
-//! and [`ConnRecord`]s, arm [`Fault`]s per route and per node, stop and restart nodes, and
-//! change the answers of a [`DnsServer`] while clients run.
+//! A [`MockServer`] serves one [`Handler`] on one or more ports (listeners) on several loopback
+//! addresses (its nodes), plain or TLS with one certificate generated at start (signed by a
+//! [`CertificateAuthority`] several servers may share). Tests read its [`RequestLog`] and
+//! [`ConnRecord`]s, arm [`Fault`]s per node, listener, route, host, query or any predicate,
+//! stop and restart nodes, and change the answers of a [`DnsServer`] while clients run.
+//!
+//! Request targets may carry raw `<`, `>`, `` ` ``, `"`, `{`, `}`, `|`, `^` and `\`, as some
+//! real servers accept: see [`Ctx::raw_target`] for what handlers see. Every time the kit
+//! records is on Tokio's clock, so tests on a paused clock drive expiry and idle closes.
+//!
+//! What vendor mocks share lives in small modules: [`router`] (method and path patterns,
+//! `404`/`405`), [`query`] (form and RFC 3986 query strings), [`limit`] (body size limit,
+//! `413`), [`sessions`] (tokens with expiry) and [`jobs`] (jobs moving along a timeline, with
+//! long polls).
 //!
 //! ```
 //! use std::time::Duration;
@@ -53,24 +63,30 @@ pub mod demo;
 pub mod dns;
 mod error;
 mod faults;
+mod framing;
 mod handler;
 mod hex;
+pub mod jobs;
 pub mod json;
+pub mod limit;
 mod log;
+pub mod query;
 pub mod reply;
+pub mod router;
 mod server;
+pub mod sessions;
 mod socket;
 mod tls;
 
 pub use body::{BoxError, MockBody};
-pub use config::{ServerConfig, TlsSettings};
+pub use config::{ListenerConfig, MAIN_LISTENER, ServerConfig, TlsSettings};
 pub use dns::{DnsFailure, DnsServer};
 pub use error::MockError;
-pub use faults::{Fault, FaultAction, FaultId, Faults};
+pub use faults::{Fault, FaultAction, FaultId, FaultPredicate, Faults, QueryMatch};
 pub use handler::{Ctx, Handler, HandlerFuture};
 pub use log::{Closer, ConnRecord, LoggedRequest, RequestLog};
 pub use server::MockServer;
-pub use tls::ServerTls;
+pub use tls::{CertificateAuthority, ServerTls};
 
 /// Locks a mutex, ignoring poisoning: a panicking test thread must not take the mock down
 /// with it, and every guarded state here stays consistent between statements.

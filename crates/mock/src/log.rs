@@ -1,19 +1,24 @@
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderName, Method};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// One request as the server saw it.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` output hides the values of `Authorization`, `Proxy-Authorization`, `Cookie`,
+/// every `X-Auth-*` header and every header marked sensitive, and leaves out `at`.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct LoggedRequest {
     /// Position in the log, counting from 0 since the server started (not reset by `clear`).
     pub seq: u64,
-    /// When the request head was read.
+    /// When the request head was read, on Tokio's clock (paused test time moves it).
     pub at: Instant,
     /// The node (local address) that accepted the connection.
     pub node: SocketAddr,
@@ -21,12 +26,19 @@ pub struct LoggedRequest {
     pub peer: SocketAddr,
     /// The connection's id.
     pub conn_id: u64,
+    /// The name of the listener (port) it came in on, as in [`Ctx::listener`](crate::Ctx::listener).
+    pub listener: String,
     /// The request method.
     pub method: Method,
-    /// The path, without the query.
+    /// The path, without the query, as the handler saw it (see
+    /// [`Ctx::raw_target`](crate::Ctx::raw_target) for the bytes the kit writes as `%XX`).
     pub path: String,
-    /// The query string, without `?`.
+    /// The query string, without `?`, as the handler saw it.
     pub query: Option<String>,
+    /// The request line exactly as received, without its line ending.
+    pub raw_line: Option<String>,
+    /// The request target exactly as received.
+    pub raw_target: Option<String>,
     /// The request headers.
     pub headers: HeaderMap,
     /// The `Host` header (or the URI authority when there is none).
@@ -38,6 +50,66 @@ pub struct LoggedRequest {
     pub status: Option<u16>,
     /// The [`FaultAction::name`](crate::FaultAction::name) of the fault that fired, if any.
     pub fault: Option<String>,
+    /// How many body bytes arrived (chunked framing excluded): set when the body ended, or
+    /// when the connection ended in the middle of it; `None` before that. A handler that
+    /// reads the body to its end sees this set before its last read returns.
+    pub body_len: Option<u64>,
+    /// SHA-256 of the body, lowercase hex; set only when the whole body arrived.
+    pub body_sha256: Option<String>,
+}
+
+impl fmt::Debug for LoggedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoggedRequest")
+            .field("seq", &self.seq)
+            .field("node", &self.node)
+            .field("peer", &self.peer)
+            .field("conn_id", &self.conn_id)
+            .field("listener", &self.listener)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("raw_line", &self.raw_line)
+            .field("raw_target", &self.raw_target)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("host", &self.host)
+            .field("sni", &self.sni)
+            .field("status", &self.status)
+            .field("fault", &self.fault)
+            .field("body_len", &self.body_len)
+            .field("body_sha256", &self.body_sha256)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a header's value is a credential the log's `Debug` must not show.
+pub(crate) fn is_secret_header(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    matches!(name, "authorization" | "proxy-authorization" | "cookie")
+        || name.starts_with("x-auth-")
+}
+
+/// Headers as `{"name": "value", ...}`, credentials as `<redacted>`.
+struct RedactedHeaders<'a>(&'a HeaderMap);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Redacted;
+        impl fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("<redacted>")
+            }
+        }
+        let mut map = f.debug_map();
+        for (name, value) in self.0 {
+            if value.is_sensitive() || is_secret_header(name) {
+                map.entry(&name.as_str(), &Redacted);
+            } else {
+                map.entry(&name.as_str(), value);
+            }
+        }
+        map.finish()
+    }
 }
 
 /// The requests a server has seen, in arrival order, for assertions.
@@ -129,6 +201,21 @@ impl RequestLog {
         )
     }
 
+    /// Waits until some entry matches `pred` and returns the first that does; `None` if
+    /// `timeout` passed first.
+    pub async fn wait_for_match(
+        &self,
+        pred: impl Fn(&LoggedRequest) -> bool,
+        timeout: Duration,
+    ) -> Option<LoggedRequest> {
+        let mut rx = self.inner.entries.subscribe();
+        let found = rx.wait_for(|entries| entries.iter().any(&pred));
+        match tokio::time::timeout(timeout, found).await {
+            Ok(Ok(entries)) => entries.iter().find(|e| pred(e)).cloned(),
+            _ => None,
+        }
+    }
+
     /// Appends the entry `make` builds from its sequence number; returns that number.
     pub(crate) fn push(&self, make: impl FnOnce(u64) -> LoggedRequest) -> u64 {
         let mut seq = 0;
@@ -183,9 +270,11 @@ pub struct ConnRecord {
     pub node: SocketAddr,
     /// The client's address.
     pub peer: SocketAddr,
-    /// When it was accepted.
+    /// The name of the listener (port) that accepted it.
+    pub listener: String,
+    /// When it was accepted, on Tokio's clock.
     pub opened_at: Instant,
-    /// When it was closed, if it is.
+    /// When it was closed, if it is, on Tokio's clock.
     pub closed_at: Option<Instant>,
     /// How many requests it carried.
     pub requests: u32,
@@ -195,18 +284,25 @@ pub struct ConnRecord {
     pub tls: bool,
     /// The TLS server name the client sent, once the handshake is done.
     pub sni: Option<String>,
-    /// The fault that closed it on accept, if one did.
+    /// The accept fault that hit it (`close_on_accept`, `stall_handshake`), if one did.
     pub fault: Option<String>,
     /// The TLS or HTTP error that ended it, if any.
     pub error: Option<String>,
 }
 
 impl ConnRecord {
-    pub(crate) fn new(id: u64, node: SocketAddr, peer: SocketAddr, tls: bool) -> Self {
+    pub(crate) fn new(
+        id: u64,
+        node: SocketAddr,
+        peer: SocketAddr,
+        tls: bool,
+        listener: &str,
+    ) -> Self {
         Self {
             id,
             node,
             peer,
+            listener: listener.to_owned(),
             opened_at: Instant::now(),
             closed_at: None,
             requests: 0,
@@ -268,5 +364,63 @@ impl ConnLog {
         let mut rx = self.records.subscribe();
         let closed = rx.wait_for(|records| records.get(&id).is_some_and(ConnRecord::is_closed));
         matches!(tokio::time::timeout(timeout, closed).await, Ok(Ok(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn debug_redacts_credentials_exactly() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("admin.sys1.example"));
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Token YWRtaW4=:secret"),
+        );
+        headers.insert("cookie", HeaderValue::from_static("ns-auth=c2VjcmV0"));
+        headers.insert("x-auth-token", HeaderValue::from_static("token-123"));
+        headers.insert("X-Auth-Key", HeaderValue::from_static("5e884898da"));
+        let mut key = HeaderValue::from_static("k-456");
+        key.set_sensitive(true);
+        headers.insert("x-api-key", key);
+        headers.append("accept", HeaderValue::from_static("application/json"));
+        headers.append("accept", HeaderValue::from_static("text/xml"));
+        let entry = LoggedRequest {
+            seq: 3,
+            at: Instant::now(),
+            node: "127.0.0.11:443".parse().unwrap(),
+            peer: "127.0.0.1:50000".parse().unwrap(),
+            conn_id: 2,
+            listener: "main".into(),
+            method: Method::GET,
+            path: "/rest/a".into(),
+            query: Some("x=1".into()),
+            raw_line: Some("GET /rest/a?x=1 HTTP/1.1".into()),
+            raw_target: Some("/rest/a?x=1".into()),
+            headers,
+            host: Some("admin.sys1.example".into()),
+            sni: None,
+            status: Some(200),
+            fault: None,
+            body_len: Some(0),
+            body_sha256: None,
+        };
+        assert_eq!(
+            format!("{entry:?}"),
+            "LoggedRequest { seq: 3, node: 127.0.0.11:443, peer: 127.0.0.1:50000, conn_id: 2, \
+             listener: \"main\", method: GET, path: \"/rest/a\", query: Some(\"x=1\"), \
+             raw_line: Some(\"GET /rest/a?x=1 HTTP/1.1\"), raw_target: Some(\"/rest/a?x=1\"), \
+             headers: {\"host\": \"admin.sys1.example\", \"authorization\": <redacted>, \
+             \"cookie\": <redacted>, \"x-auth-token\": <redacted>, \"x-auth-key\": <redacted>, \
+             \"x-api-key\": <redacted>, \"accept\": \"application/json\", \
+             \"accept\": \"text/xml\"}, host: Some(\"admin.sys1.example\"), sni: None, \
+             status: Some(200), fault: None, body_len: Some(0), body_sha256: None, .. }"
+        );
     }
 }

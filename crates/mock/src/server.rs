@@ -12,7 +12,7 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::config::ServerConfig;
+use crate::config::{MAIN_LISTENER, ServerConfig};
 use crate::conn::{self, ConnShared};
 use crate::error::MockError;
 use crate::faults::Faults;
@@ -24,8 +24,12 @@ use crate::tls::ServerTls;
 /// How many ephemeral ports to try before giving up on finding one free on every node.
 const PORT_ATTEMPTS: u32 = 16;
 
-/// An HTTP/1.1 server, plain or TLS, listening on one port on one or more loopback addresses
-/// (its nodes), with a request log and fault injection.
+/// An HTTP/1.1 server, plain or TLS, listening on one or more ports (its listeners) on one or
+/// more loopback addresses (its nodes), with a request log and fault injection.
+///
+/// Every listener on every node serves the same handler; [`Ctx::listener`](crate::Ctx::listener)
+/// tells the handler which port a request came in on. A TLS server presents one certificate on
+/// all of them.
 ///
 /// Dropping it stops every listener and connection without waiting;
 /// [`shutdown`](Self::shutdown) also waits for the connection tasks to end.
@@ -34,7 +38,9 @@ pub struct MockServer {
 }
 
 pub(crate) struct ServerShared {
+    /// One socket per (listener, node IP), listener by listener, IPs in configuration order.
     pub(crate) nodes: Vec<Node>,
+    pub(crate) listeners: Vec<Listener>,
     pub(crate) acceptor: Option<TlsAcceptor>,
     pub(crate) handler: Box<dyn Handler>,
     pub(crate) idle_close: Option<Duration>,
@@ -45,15 +51,23 @@ pub(crate) struct ServerShared {
     pub(crate) runtime: Handle,
     next_conn: AtomicU64,
     shut_down: AtomicBool,
-    port: u16,
     tls: Option<ServerTls>,
     host_name: Option<String>,
 }
 
+/// One named port that every node listens on.
+pub(crate) struct Listener {
+    pub(crate) name: Arc<str>,
+    pub(crate) port: u16,
+    pub(crate) tls: bool,
+}
+
 pub(crate) struct Node {
     pub(crate) addr: SocketAddr,
+    /// Index into `ServerShared::listeners`.
+    pub(crate) listener: usize,
     up: AtomicBool,
-    listener: Mutex<Option<TcpListener>>,
+    listener_socket: Mutex<Option<TcpListener>>,
     accept_task: Mutex<Option<AbortHandle>>,
 }
 
@@ -73,18 +87,37 @@ impl ServerShared {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn scheme(&self) -> &'static str {
-        if self.tls.is_some() { "https" } else { "http" }
+    fn listener(&self, name: &str) -> Option<&Listener> {
+        self.listeners.iter().find(|l| &*l.name == name)
     }
 
-    fn node_index(&self, ip: IpAddr) -> Result<usize, MockError> {
+    fn main(&self) -> &Listener {
+        // `start` always creates the main listener first.
+        &self.listeners[0]
+    }
+
+    fn sockets_of<'a>(&'a self, listener: &'a Listener) -> impl Iterator<Item = &'a Node> + 'a {
         self.nodes
             .iter()
-            .position(|n| n.addr.ip() == ip)
-            .ok_or(MockError::UnknownNode { ip })
+            .filter(move |n| self.listeners[n.listener].name == listener.name)
     }
 
-    fn stop_node_at(&self, index: usize) {
+    /// The indexes of the sockets of the node with this IP, on every listener.
+    fn node_sockets(&self, ip: IpAddr) -> Result<Vec<usize>, MockError> {
+        let indexes: Vec<usize> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.addr.ip() == ip)
+            .map(|(i, _)| i)
+            .collect();
+        if indexes.is_empty() {
+            return Err(MockError::UnknownNode { ip });
+        }
+        Ok(indexes)
+    }
+
+    fn stop_socket(&self, index: usize) {
         let Some(node) = self.nodes.get(index) else {
             return;
         };
@@ -92,7 +125,7 @@ impl ServerShared {
         node.up.store(false, Ordering::Release);
         // Dropping the listener here, not in its task, closes the socket before this returns:
         // a connect right after `stop_node` must be refused, not queued in a backlog.
-        drop(lock(&node.listener).take());
+        drop(lock(&node.listener_socket).take());
         if let Some(task) = lock(&node.accept_task).take() {
             task.abort();
         }
@@ -104,7 +137,7 @@ impl ServerShared {
     fn stop_all(&self) {
         self.shut_down.store(true, Ordering::Release);
         for index in 0..self.nodes.len() {
-            self.stop_node_at(index);
+            self.stop_socket(index);
         }
         for live_conn in lock(&self.live).values() {
             live_conn.conn.kill(Closer::Server);
@@ -116,10 +149,10 @@ impl ServerShared {
 }
 
 impl MockServer {
-    /// Binds every node and starts serving `handler` on them.
+    /// Binds every listener on every node and starts serving `handler` on them.
     ///
-    /// With `config.port == 0` the first node binds an ephemeral port and the others bind the
-    /// same one; on a collision the whole set is tried again with a new port.
+    /// For each listener with port `0`, the first node binds an ephemeral port and the others
+    /// bind the same one; on a collision the whole set is tried again with a new port.
     pub async fn start(config: ServerConfig, handler: impl Handler) -> Result<Self, MockError> {
         let runtime = Handle::try_current().map_err(|_| MockError::NoRuntime)?;
         let mut ips: Vec<IpAddr> = Vec::new();
@@ -134,27 +167,48 @@ impl MockServer {
         if ips.is_empty() {
             return Err(MockError::NoAddress);
         }
-        let (port, listeners) = bind_all(&ips, config.port)?;
+        let mut specs = vec![(MAIN_LISTENER.to_owned(), config.port, false)];
+        for listener in config.listeners {
+            if specs.iter().any(|(name, _, _)| *name == listener.name) {
+                return Err(MockError::DuplicateListener {
+                    name: listener.name,
+                });
+            }
+            specs.push((listener.name, listener.port, listener.plain));
+        }
+
+        let serve_tls = config.tls.is_some();
+        let mut listeners = Vec::new();
+        let mut nodes = Vec::new();
+        for (index, (name, port, plain)) in specs.into_iter().enumerate() {
+            let (port, sockets) = bind_all(&ips, port)?;
+            for socket in sockets {
+                nodes.push(Node {
+                    addr: socket.local_addr()?,
+                    listener: index,
+                    up: AtomicBool::new(true),
+                    listener_socket: Mutex::new(Some(socket)),
+                    accept_task: Mutex::new(None),
+                });
+            }
+            listeners.push(Listener {
+                name: name.into(),
+                port,
+                tls: serve_tls && !plain,
+            });
+        }
 
         let tls = match &config.tls {
-            Some(settings) => Some(ServerTls::generate(&settings.names, &ips)?),
+            Some(settings) => Some(match &settings.ca {
+                Some(ca) => ServerTls::generate_with_ca(&settings.names, &ips, ca)?,
+                None => ServerTls::generate(&settings.names, &ips)?,
+            }),
             None => None,
         };
-        let nodes = listeners
-            .into_iter()
-            .map(|listener| {
-                let addr = listener.local_addr()?;
-                Ok(Node {
-                    addr,
-                    up: AtomicBool::new(true),
-                    listener: Mutex::new(Some(listener)),
-                    accept_task: Mutex::new(None),
-                })
-            })
-            .collect::<Result<Vec<_>, io::Error>>()?;
 
         let shared = Arc::new(ServerShared {
             nodes,
+            listeners,
             acceptor: tls.as_ref().map(|t| TlsAcceptor::from(t.server_config())),
             handler: Box::new(handler),
             idle_close: config.idle_close,
@@ -165,7 +219,6 @@ impl MockServer {
             runtime,
             next_conn: AtomicU64::new(1),
             shut_down: AtomicBool::new(false),
-            port,
             tls,
             host_name: config.host_name,
         });
@@ -181,46 +234,92 @@ impl MockServer {
         Ok(server)
     }
 
-    /// One URL per node, `scheme://ip:port`, in configuration order.
+    /// One URL per node on the main listener, `scheme://ip:port`, in configuration order.
     pub fn urls(&self) -> Vec<String> {
+        self.listener_urls(MAIN_LISTENER)
+    }
+
+    /// The server's URL on the main listener: `scheme://host_name:port` when a host name is
+    /// configured, else the first node's URL.
+    pub fn url(&self) -> String {
+        self.listener_url(MAIN_LISTENER).unwrap_or_default()
+    }
+
+    /// `scheme://ip:port` for `ip` with this server's main scheme and port, node or not.
+    pub fn url_for(&self, ip: IpAddr) -> String {
+        let main = self.shared.main();
+        format!("{}://{}", scheme(main.tls), SocketAddr::new(ip, main.port))
+    }
+
+    /// The listener names, [`MAIN_LISTENER`] first, then in configuration order.
+    pub fn listener_names(&self) -> Vec<String> {
         self.shared
-            .nodes
+            .listeners
             .iter()
-            .map(|n| format!("{}://{}", self.shared.scheme(), n.addr))
+            .map(|l| l.name.to_string())
             .collect()
     }
 
-    /// The server's URL: `scheme://host_name:port` when a host name is configured, else the
-    /// first node's URL.
-    pub fn url(&self) -> String {
+    /// The port of the listener called `name`.
+    pub fn listener_port(&self, name: &str) -> Option<u16> {
+        self.shared.listener(name).map(|l| l.port)
+    }
+
+    /// Whether the listener called `name` serves TLS.
+    pub fn listener_is_tls(&self, name: &str) -> Option<bool> {
+        self.shared.listener(name).map(|l| l.tls)
+    }
+
+    /// One URL per node on the listener called `name` (empty if there is none).
+    pub fn listener_urls(&self, name: &str) -> Vec<String> {
+        let Some(listener) = self.shared.listener(name) else {
+            return Vec::new();
+        };
+        self.shared
+            .sockets_of(listener)
+            .map(|n| format!("{}://{}", scheme(listener.tls), n.addr))
+            .collect()
+    }
+
+    /// The server's URL on the listener called `name`: `scheme://host_name:port` when a host
+    /// name is configured, else the first node's URL.
+    pub fn listener_url(&self, name: &str) -> Option<String> {
+        let listener = self.shared.listener(name)?;
         match &self.shared.host_name {
-            Some(name) => format!("{}://{}:{}", self.shared.scheme(), name, self.shared.port),
-            None => self.url_for(self.shared.nodes[0].addr.ip()),
+            Some(host) => Some(format!(
+                "{}://{host}:{}",
+                scheme(listener.tls),
+                listener.port
+            )),
+            None => self
+                .shared
+                .sockets_of(listener)
+                .next()
+                .map(|n| format!("{}://{}", scheme(listener.tls), n.addr)),
         }
     }
 
-    /// `scheme://ip:port` for `ip` with this server's scheme and port, node or not.
-    pub fn url_for(&self, ip: IpAddr) -> String {
-        format!(
-            "{}://{}",
-            self.shared.scheme(),
-            SocketAddr::new(ip, self.shared.port)
-        )
+    /// The socket addresses of the listener called `name`, one per node.
+    pub fn listener_addrs(&self, name: &str) -> Vec<SocketAddr> {
+        match self.shared.listener(name) {
+            Some(listener) => self.shared.sockets_of(listener).map(|n| n.addr).collect(),
+            None => Vec::new(),
+        }
     }
 
-    /// The port every node listens on.
+    /// The main listener's port, the same on every node.
     pub fn port(&self) -> u16 {
-        self.shared.port
+        self.shared.main().port
     }
 
-    /// The node addresses.
+    /// The node addresses on the main listener.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.shared.nodes.iter().map(|n| n.addr).collect()
+        self.listener_addrs(MAIN_LISTENER)
     }
 
     /// The node IPs.
     pub fn ips(&self) -> Vec<IpAddr> {
-        self.shared.nodes.iter().map(|n| n.addr.ip()).collect()
+        self.addrs().iter().map(SocketAddr::ip).collect()
     }
 
     /// The configured host name.
@@ -262,39 +361,41 @@ impl MockServer {
     /// Whether the node with this address is listening.
     pub fn is_node_up(&self, ip: IpAddr) -> bool {
         self.shared
-            .node_index(ip)
-            .is_ok_and(|i| self.shared.nodes[i].is_up())
+            .node_sockets(ip)
+            .is_ok_and(|sockets| sockets.iter().all(|&i| self.shared.nodes[i].is_up()))
     }
 
-    /// Closes the node's listener and its open connections. When this returns, new connects
-    /// to the node are refused (`ECONNREFUSED`) and no further byte is read or written on its
-    /// connections; their sockets close right after.
+    /// Closes the node's listeners (every port) and its open connections. When this returns,
+    /// new connects to the node are refused (`ECONNREFUSED`) and no further byte is read or
+    /// written on its connections; their sockets close right after.
     pub fn stop_node(&self, ip: IpAddr) -> Result<(), MockError> {
-        let index = self.shared.node_index(ip)?;
-        self.shared.stop_node_at(index);
+        for index in self.shared.node_sockets(ip)? {
+            self.shared.stop_socket(index);
+        }
         Ok(())
     }
 
-    /// Listens again on a stopped node, on the same port. Does nothing if it is up.
+    /// Listens again on a stopped node, on the same ports. Does nothing if it is up.
     pub fn start_node(&self, ip: IpAddr) -> Result<(), MockError> {
         if self.shared.shut_down.load(Ordering::Acquire) {
             return Err(MockError::ShutDown);
         }
-        let index = self.shared.node_index(ip)?;
-        let node = &self.shared.nodes[index];
-        if lock(&node.listener).is_some() {
-            return Ok(());
+        for index in self.shared.node_sockets(ip)? {
+            let node = &self.shared.nodes[index];
+            if lock(&node.listener_socket).is_some() {
+                continue;
+            }
+            let socket = {
+                let _runtime = self.shared.runtime.enter();
+                listen(node.addr)?
+            };
+            *lock(&node.listener_socket) = Some(socket);
+            {
+                let _live = lock(&self.shared.live);
+                node.up.store(true, Ordering::Release);
+            }
+            spawn_accept(&self.shared, index);
         }
-        let listener = {
-            let _runtime = self.shared.runtime.enter();
-            listen(node.addr)?
-        };
-        *lock(&node.listener) = Some(listener);
-        {
-            let _live = lock(&self.shared.live);
-            node.up.store(true, Ordering::Release);
-        }
-        spawn_accept(&self.shared, index);
         Ok(())
     }
 
@@ -332,6 +433,10 @@ impl std::fmt::Debug for MockServer {
     }
 }
 
+fn scheme(tls: bool) -> &'static str {
+    if tls { "https" } else { "http" }
+}
+
 fn spawn_accept(shared: &Arc<ServerShared>, index: usize) {
     let task = shared.runtime.spawn(accept_loop(Arc::clone(shared), index));
     if let Some(node) = shared.nodes.get(index) {
@@ -346,7 +451,7 @@ async fn accept_loop(shared: Arc<ServerShared>, index: usize) {
     loop {
         // The listener lives in the node, not in this task, so `stop_node` can close it
         // synchronously; the lock is held only while polling.
-        let accepted = poll_fn(|cx| match lock(&node.listener).as_ref() {
+        let accepted = poll_fn(|cx| match lock(&node.listener_socket).as_ref() {
             Some(listener) => listener.poll_accept(cx).map(Some),
             None => Poll::Ready(None),
         })

@@ -7,12 +7,14 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::conn::ConnShared;
+use crate::framing::RequestFramer;
 
 pub(crate) struct TcpIo {
     tcp: TcpStream,
@@ -34,14 +36,40 @@ impl Drop for TcpIo {
     }
 }
 
+/// The socket hyper reads: request bytes pass through a [`RequestFramer`], which rewrites raw
+/// bytes hyper would refuse in request targets and reports each head and body to the
+/// connection.
 pub(crate) struct HyperIo<S> {
     inner: S,
     conn: Arc<ConnShared>,
+    framer: RequestFramer,
+    /// Framed bytes hyper has not read yet.
+    pending: BytesMut,
+    scratch: Box<[u8]>,
+    eof: bool,
 }
+
+/// How much is read from the socket at a time.
+const READ_CHUNK: usize = 32 * 1024;
 
 impl<S> HyperIo<S> {
     pub(crate) fn new(inner: S, conn: Arc<ConnShared>) -> Self {
-        Self { inner, conn }
+        Self {
+            inner,
+            conn,
+            framer: RequestFramer::default(),
+            pending: BytesMut::new(),
+            scratch: vec![0; READ_CHUNK].into_boxed_slice(),
+            eof: false,
+        }
+    }
+}
+
+impl<S> Drop for HyperIo<S> {
+    fn drop(&mut self) {
+        if let Some(len) = self.framer.body_in_progress() {
+            self.conn.body_cut_short(len);
+        }
     }
 }
 
@@ -122,7 +150,33 @@ impl<S: AsyncRead + Unpin> AsyncRead for HyperIo<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        watch_read(&mut this.inner, &this.conn, cx, buf)
+        loop {
+            if this.conn.is_killed() {
+                return Poll::Pending;
+            }
+            if !this.pending.is_empty() {
+                let n = this.pending.len().min(buf.remaining());
+                buf.put_slice(&this.pending.split_to(n));
+                return Poll::Ready(Ok(()));
+            }
+            if this.eof {
+                return Poll::Ready(Ok(()));
+            }
+            let mut read = ReadBuf::new(&mut this.scratch);
+            ready!(watch_read(&mut this.inner, &this.conn, cx, &mut read))?;
+            let mut events = Vec::new();
+            if read.filled().is_empty() {
+                this.eof = true;
+                this.framer.finish(&mut this.pending);
+            } else {
+                this.framer
+                    .feed(read.filled(), &mut this.pending, &mut events);
+            }
+            for event in events {
+                this.conn.framing_event(event);
+            }
+            // A head still incomplete leaves nothing for hyper yet: read on.
+        }
     }
 }
 

@@ -6,19 +6,93 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
 };
-use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sha2::{Digest, Sha256};
 
 use crate::error::MockError;
 use crate::hex;
 
-/// The certificates of a TLS mock: a CA generated at start and the leaf it signed.
+/// A certificate authority that signs mock leaf certificates: its certificate and key, PEM.
+///
+/// A test CA, not a secret of anyone's; `Debug` still leaves the key out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CertificateAuthority {
+    cert_pem: String,
+    key_pem: String,
+}
+
+impl fmt::Debug for CertificateAuthority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertificateAuthority")
+            .field("key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl CertificateAuthority {
+    /// Generates a new authority (ECDSA P-256, CN `storkit-mock test CA`).
+    pub fn generate() -> Result<Self, MockError> {
+        let key = KeyPair::generate().map_err(cert_err)?;
+        let mut params = CertificateParams::default();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "storkit-mock test CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let cert = params.self_signed(&key).map_err(cert_err)?;
+        Ok(Self {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
+    }
+
+    /// An existing authority: its certificate and its private key (PKCS#8), both PEM.
+    ///
+    /// Both must parse; that the key belongs to the certificate is not checked, and a wrong
+    /// key yields leaves that no client accepts.
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, MockError> {
+        let key = KeyPair::from_pem(key_pem).map_err(cert_err)?;
+        Issuer::from_ca_cert_pem(cert_pem, &key).map_err(cert_err)?;
+        Ok(Self {
+            cert_pem: cert_pem.to_owned(),
+            key_pem: key_pem.to_owned(),
+        })
+    }
+
+    /// The authority's certificate, PEM: the root clients trust.
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// The authority's private key, PKCS#8 PEM.
+    pub fn key_pem(&self) -> &str {
+        &self.key_pem
+    }
+
+    fn cert_der(&self) -> Result<Vec<u8>, MockError> {
+        CertificateDer::from_pem_slice(self.cert_pem.as_bytes())
+            .map(|der| der.to_vec())
+            .map_err(|e| MockError::Certificate(e.to_string()))
+    }
+}
+
+fn cert_err(e: rcgen::Error) -> MockError {
+    MockError::Certificate(e.to_string())
+}
+
+/// The certificates of a TLS mock: a certificate authority and one leaf it signed for all of
+/// the server's names, ports and node IPs.
 ///
 /// Clients trust [`ca_pem`](Self::ca_pem) as their only root, or pin
 /// [`fingerprint_sha256`](Self::fingerprint_sha256).
 #[derive(Clone)]
 pub struct ServerTls {
-    ca_pem: String,
+    ca: CertificateAuthority,
     ca_der: Vec<u8>,
     leaf_pem: String,
     leaf_der: Vec<u8>,
@@ -38,23 +112,26 @@ impl ServerTls {
     /// Generates a CA and a leaf certificate for `names` (DNS SANs) and `ips` (IP SANs), and a
     /// rustls server configuration (ring provider, HTTP/1.1 ALPN) that serves the leaf.
     ///
-    /// A name that parses as an IP address becomes an IP SAN.
+    /// A name that parses as an IP address becomes an IP SAN. Wildcard names go into the
+    /// certificate as given, but rustls (webpki) accepts a wildcard only as the whole leftmost
+    /// label, matching exactly one label: with `*.hcp1.example` in the certificate,
+    /// `admin.hcp1.example` verifies, `hcp1.example` and `ns.tenant.hcp1.example` do not.
+    /// webpki ignores `*.*.hcp1.example` (OpenSSL and Python refuse it too), so
+    /// `ns.tenant.hcp1.example` verifies only when named exactly or through
+    /// `*.tenant.hcp1.example`. Clients that skip the name check (e.g. hcpsdk's default)
+    /// accept any of them.
     pub fn generate(names: &[String], ips: &[IpAddr]) -> Result<Self, MockError> {
-        let cert_err = |e: rcgen::Error| MockError::Certificate(e.to_string());
+        Self::generate_with_ca(names, ips, &CertificateAuthority::generate()?)
+    }
 
-        let ca_key = KeyPair::generate().map_err(cert_err)?;
-        let mut ca_params = CertificateParams::default();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "storkit-mock test CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_cert = ca_params.self_signed(&ca_key).map_err(cert_err)?;
-        let issuer = Issuer::new(ca_params, ca_key);
+    /// Like [`generate`](Self::generate), with the leaf signed by `ca`.
+    pub fn generate_with_ca(
+        names: &[String],
+        ips: &[IpAddr],
+        ca: &CertificateAuthority,
+    ) -> Result<Self, MockError> {
+        let ca_key = KeyPair::from_pem(&ca.key_pem).map_err(cert_err)?;
+        let issuer = Issuer::from_ca_cert_pem(&ca.cert_pem, ca_key).map_err(cert_err)?;
 
         let leaf_key = KeyPair::generate().map_err(cert_err)?;
         let mut leaf_params = CertificateParams::default();
@@ -100,8 +177,8 @@ impl ServerTls {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
 
         Ok(Self {
-            ca_pem: ca_cert.pem(),
-            ca_der: ca_cert.der().to_vec(),
+            ca_der: ca.cert_der()?,
+            ca: ca.clone(),
             leaf_pem: leaf_cert.pem(),
             leaf_der,
             fingerprint,
@@ -109,9 +186,15 @@ impl ServerTls {
         })
     }
 
+    /// The authority that signed the leaf, key included: pass it to another server's
+    /// [`TlsSettings::with_ca`](crate::TlsSettings::with_ca) to share one root.
+    pub fn authority(&self) -> &CertificateAuthority {
+        &self.ca
+    }
+
     /// The CA certificate, PEM: the one root a client needs to trust this server.
     pub fn ca_pem(&self) -> String {
-        self.ca_pem.clone()
+        self.ca.cert_pem.clone()
     }
 
     /// The CA certificate, DER.

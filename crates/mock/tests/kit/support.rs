@@ -124,3 +124,82 @@ pub(crate) fn json_field(json: &str, key: &str) -> Option<String> {
 pub(crate) fn echo_conn(reply: &Reply) -> u64 {
     json_field(reply.text(), "conn").unwrap().parse().unwrap()
 }
+
+/// Node addresses for the tests of the kit's second round: 127.0.3.0/24 only.
+pub(crate) fn ip3(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 3, last))
+}
+
+/// One response read off a raw stream: status, head (as text) and body.
+pub(crate) struct RawReply {
+    pub(crate) status: u16,
+    pub(crate) head: String,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Writes `request` as is and reads one response with a `Content-Length` body.
+pub(crate) async fn raw_exchange<S>(stream: &mut S, request: &[u8]) -> RawReply
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    stream.write_all(request).await.unwrap();
+    stream.flush().await.unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(
+            n > 0,
+            "EOF before a response head: {:?}",
+            String::from_utf8_lossy(&raw)
+        );
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8(raw[..head_end].to_vec()).unwrap();
+    let status = head[9..12].parse().unwrap();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    while raw.len() < head_end + len {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "EOF in a response body");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(raw.len(), head_end + len, "bytes after the response");
+    RawReply {
+        status,
+        head,
+        body: raw[head_end..].to_vec(),
+    }
+}
+
+/// A TLS stream to `addr`, trusting only `ca_pem`, sending `server_name` as SNI.
+pub(crate) async fn tls_connect(
+    addr: std::net::SocketAddr,
+    ca_pem: &str,
+    server_name: &str,
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(ca_pem)));
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    connector
+        .connect(ServerName::try_from(server_name.to_owned()).unwrap(), tcp)
+        .await
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
