@@ -56,10 +56,12 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         Box::pin(async { Ok(false) })
     }
 
-    /// Sees the headers of every response (for example to adopt a rotated token). The
+    /// Sees the headers of every response (for example to adopt a rotated token).
+    /// `stamped` is the [`generation`](Authenticator::generation) the request carried: an
+    /// answer to a request sent with credentials replaced since is out of date. The
     /// default ignores them.
-    fn observe(&self, headers: &HeaderMap) {
-        let _ = headers;
+    fn observe(&self, stamped: u64, headers: &HeaderMap) {
+        let _ = (stamped, headers);
     }
 }
 

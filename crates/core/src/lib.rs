@@ -62,6 +62,10 @@
 //!   `observe` on every response, and `refresh` once per request with one refresh in
 //!   flight ([`RefreshGate`]); secrets are [`secrecy::SecretString`], headers are marked
 //!   sensitive, and `Debug` prints no secret.
+//! - **Token sessions** ([`TokenSession`]): a vendor's [`TokenLogin`] gets lazy login (one
+//!   at a time), renewal before expiry, one relogin when the server says the token
+//!   expired (never a login loop on a wrong password or a locked account), rotated tokens
+//!   adopted, and logout on close or in the background on drop. See [`session`].
 //! - **Retries** ([`RetryPolicy`], [`Classifier`]): see [`retry`] for the rules; vendors
 //!   say what an outcome means through a classifier, the core decides what to do: a
 //!   request that is not idempotent is never resent once it may have landed.
@@ -95,6 +99,7 @@ pub mod request;
 pub mod resolve;
 pub mod response;
 pub mod retry;
+pub mod session;
 pub mod tls;
 
 pub use auth::{Authenticator, BasicAuth, HeaderAuth, RefreshGate};
@@ -106,6 +111,7 @@ pub use pool::NodeStatus;
 pub use request::Request;
 pub use response::{Response, ResponseBody, StreamingResponse, Timings};
 pub use retry::{Classifier, Outcome, RequestView, RetryPolicy, Verdict};
+pub use session::{Token, TokenLogin, TokenSession, TokenSessionBuilder};
 pub use tls::{Pin, TlsPolicy};
 
 /// The `http` crate, whose types ([`http::Method`], [`http::StatusCode`],

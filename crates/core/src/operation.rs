@@ -194,7 +194,7 @@ impl<'c> Operation<'c> {
                 .await
                 .map_err(|e| self.context(e).with_node(node.ip));
             if let (Ok(a), Some(auth)) = (&outcome, &self.auth) {
-                auth.observe(&a.reply.parts().headers);
+                auth.observe(stamped, &a.reply.parts().headers);
             }
             match self.decide(&node, &outcome) {
                 Next::Return => {
@@ -209,7 +209,10 @@ impl<'c> Operation<'c> {
                 }
                 Next::Reauthenticate => {
                     let renewed = match &self.auth {
-                        Some(auth) => auth.refresh(stamped).await.map_err(|e| self.context(e))?,
+                        Some(auth) => self
+                            .within_deadline(auth.refresh(stamped), "credentials not renewed")
+                            .await
+                            .map_err(|e| self.context(e))?,
                         None => false,
                     };
                     if !renewed {
@@ -240,15 +243,8 @@ impl<'c> Operation<'c> {
     /// the operation deadline.
     async fn choose_node(&self) -> Result<Node, Error> {
         let pool = &self.shared().pool;
-        match self.deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, pool.ensure_ready())
-                .await
-                .map_err(|_| {
-                    Error::new(ErrorKind::Timeout)
-                        .with_message("no node address before the operation deadline")
-                })??,
-            None => pool.ensure_ready().await?,
-        }
+        self.within_deadline(pool.ensure_ready(), "no node address")
+            .await?;
         match self.request.node {
             Some(ip) => Ok(pool.node_for(ip)),
             None => pool.pick(&self.tried).ok_or_else(|| {
@@ -270,15 +266,8 @@ impl<'c> Operation<'c> {
         }
         let mut generation = 0;
         if let Some(auth) = &self.auth {
-            match self.deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, auth.prepare())
-                    .await
-                    .map_err(|_| {
-                        Error::new(ErrorKind::Timeout)
-                            .with_message("credentials not ready before the operation deadline")
-                    })??,
-                None => auth.prepare().await?,
-            }
+            self.within_deadline(auth.prepare(), "credentials not ready")
+                .await?;
             generation = auth.generation();
             auth.stamp(&mut headers)?;
         }
@@ -292,6 +281,22 @@ impl<'c> Operation<'c> {
             .body(body)
             .map_err(|e| Error::config("cannot build the request").with_source(e))?;
         Ok((request, generation))
+    }
+
+    /// Awaits `step` (a lookup, a login) up to the operation deadline; past it, a
+    /// [`ErrorKind::Timeout`] saying `what` did not happen in time.
+    async fn within_deadline<T>(
+        &self,
+        step: impl std::future::Future<Output = Result<T, Error>>,
+        what: &str,
+    ) -> Result<T, Error> {
+        match self.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, step).await.map_err(|_| {
+                Error::new(ErrorKind::Timeout)
+                    .with_message(format!("{what} before the operation deadline"))
+            })?,
+            None => step.await,
+        }
     }
 
     fn limits(&self, upload_idle: Option<(Duration, Arc<Progress>)>) -> Limits {
