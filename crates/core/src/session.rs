@@ -14,6 +14,10 @@
 //!   in again (once for all the requests that saw the same token rejected) and the
 //!   transport resends each request once. A classifier answers
 //!   [`Verdict::Done`](crate::Verdict::Done) for "locked" or "wrong password": no relogin.
+//! - **Not now.** A vendor whose server ties state to the token (a lock taken by the
+//!   session, say) answers `false` from [`TokenLogin::may_relogin`] while that state
+//!   exists: the token is then never replaced, neither renewed nor logged in again, and
+//!   a rejection goes back to the caller.
 //! - **No login loops.** A login is never retried by the session: its error is the error
 //!   of the request, and the requests that were waiting for it get the same error. A
 //!   login refused for its credentials ([`TokenLogin::is_credentials_error`]: wrong
@@ -280,6 +284,20 @@ pub trait TokenLogin: Send + Sync + fmt::Debug + 'static {
         None
     }
 
+    /// Whether the session may replace its token now: log in again after the server
+    /// rejected it, or renew it before expiry. Asked before each such login; a login
+    /// already under way is not stopped. While it answers `false`, a token about to
+    /// expire is used as it is, and a request whose token was rejected gets the
+    /// rejection ([`Authenticator::refresh`] answers `Ok(false)`). A first login, or a
+    /// login after a failed one (no token in place), is not asked about.
+    ///
+    /// For a server that ties state to the token, such as a lock the session took that a
+    /// new token would not own. It is called with no lock of the session held, but must
+    /// be quick and must not use the session. The default always allows.
+    fn may_relogin(&self) -> bool {
+        true
+    }
+
     /// True when a login error means the credentials themselves were refused (wrong
     /// password, locked or disabled account): the session then stops logging in until
     /// [`TokenSession::reset_login_failure`]. The default says so for
@@ -527,11 +545,14 @@ impl SessionCore {
             .finish()
     }
 
-    fn needs_login(&self, state: &State) -> bool {
+    /// True when a login is needed before the next request: no token, or one about to
+    /// expire that may be replaced (`may_replace`, the answer of
+    /// [`TokenLogin::may_relogin`]).
+    fn needs_login(&self, state: &State, may_replace: bool) -> bool {
         state
             .token
             .as_ref()
-            .is_none_or(|t| t.expires_within(self.renew_margin))
+            .is_none_or(|t| may_replace && t.expires_within(self.renew_margin))
     }
 
     /// Marks the session closed and takes the token to log out, once.
@@ -543,10 +564,11 @@ impl SessionCore {
 
     /// A token in place that is not about to expire: logs in if needed.
     async fn ensure_token(&self) -> Result<(), Error> {
+        let may_replace = self.login.may_relogin();
         let (seen, attempts) = {
             let state = self.state();
             check_open(&state)?;
-            if !self.needs_login(&state) {
+            if !self.needs_login(&state, may_replace) {
                 return Ok(());
             }
             (self.gate.generation(), state.attempts)
@@ -577,6 +599,9 @@ impl SessionCore {
     /// The login itself, with the gate held. Returns `Ok(false)`: the generation is bumped
     /// here, with the new token, not by the gate.
     async fn login_gated(&self, seen: u64, attempts: u64, why: Why) -> Result<bool, Error> {
+        // Asked (again) under the gate: the answer may have changed while this caller
+        // waited for another login.
+        let may_replace = self.login.may_relogin();
         {
             let mut state = self.state();
             check_open(&state)?;
@@ -587,8 +612,13 @@ impl SessionCore {
                 return Err(copy_error(failure));
             }
             match why {
-                Why::Missing if !self.needs_login(&state) => return Ok(false),
+                Why::Missing if !self.needs_login(&state, may_replace) => return Ok(false),
                 Why::Missing => {}
+                Why::Rejected if !may_replace && state.token.is_some() => {
+                    // Declined: the generation stays, and `refresh` says not to resend.
+                    tracing::info!("token rejected; not logging in again now (the login says no)");
+                    return Ok(false);
+                }
                 Why::Rejected => {
                     if self.gate.generation() == seen {
                         state.token = None;
@@ -741,8 +771,13 @@ impl Authenticator for SessionCore {
                 check_open(&state)?;
                 state.attempts
             };
+            if !self.login.may_relogin() {
+                tracing::info!("token rejected; not logging in again now (the login says no)");
+                return Ok(false);
+            }
             self.relogin(stamped, attempts, Why::Rejected).await?;
-            Ok(true)
+            // A new token is in place unless the login was declined under the gate.
+            Ok(self.gate.generation() != stamped)
         })
     }
 

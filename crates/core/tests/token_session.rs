@@ -1,6 +1,7 @@
 //! Token sessions against a small real server on 127.0.5.0/24: lazy login, one login for
 //! concurrent requests, renewal before expiry, one relogin on "expired", none on "locked"
-//! or a wrong password, rotation, logout on close and on drop, no secret anywhere.
+//! or a wrong password, none while the login says "not now", rotation, logout on close
+//! and on drop, no secret anywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -255,6 +256,7 @@ impl Lab {
         TestLogin {
             password: SecretString::from(password),
             alive: Arc::new(()),
+            may_relogin: Arc::new(AtomicBool::new(true)),
         }
     }
 
@@ -294,6 +296,8 @@ struct TestLogin {
     password: SecretString,
     /// Dropped with the session's last owner: proves nothing keeps the session alive.
     alive: Arc<()>,
+    /// The answer of `may_relogin` (a vendor's "no new token while I hold a lock").
+    may_relogin: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for TestLogin {
@@ -345,6 +349,10 @@ impl TokenLogin for TestLogin {
             sensitive_value(token.secret().expose_secret())?,
         );
         Ok(())
+    }
+
+    fn may_relogin(&self) -> bool {
+        self.may_relogin.load(Ordering::SeqCst)
     }
 
     fn rotated(&self, current: &Token, headers: &HeaderMap) -> Option<Token> {
@@ -615,6 +623,79 @@ async fn locked_means_no_relogin() {
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     assert_eq!(lab.server.count(&lab.server.logins), 2);
     assert_eq!(lab.server.count(&lab.server.unauthorized), 2);
+}
+
+#[tokio::test]
+async fn no_relogin_while_the_login_says_not_now() {
+    let lab = Lab::start(13).await;
+    let login = lab.login(PASSWORD);
+    let allow = Arc::clone(&login.may_relogin);
+    allow.store(false, Ordering::SeqCst);
+    let session = TokenSession::new(lab.client.clone(), login);
+    // A first login replaces no token: it is not asked about.
+    session.login().await.unwrap();
+    assert_eq!(lab.server.count(&lab.server.logins), 1);
+
+    // The server forgets the token: the rejection goes back to the callers, once each,
+    // and nobody logs in.
+    lab.server.expire_all();
+    let r = session.send(Request::get("/data")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.attempts(), 1);
+    let results = concurrently(&session, 8).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Ok(StatusCode::UNAUTHORIZED))),
+        "{results:?}"
+    );
+    assert_eq!(lab.server.count(&lab.server.logins), 1, "no relogin");
+    assert_eq!(lab.server.count(&lab.server.unauthorized), 9);
+    assert_eq!(lab.requests(), 10, "login, then one request each");
+    // The token stays in place.
+    assert_eq!(session.token_id().as_deref(), Some("1"));
+    assert!(session.is_logged_in());
+
+    // Allowed again: the next rejection costs one relogin and one resend.
+    allow.store(true, Ordering::SeqCst);
+    let r = session.send(Request::get("/data")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.attempts(), 2);
+    assert_eq!(lab.server.count(&lab.server.logins), 2);
+    assert_eq!(session.token_id().as_deref(), Some("2"));
+}
+
+#[tokio::test]
+async fn no_renewal_while_the_login_says_not_now() {
+    let lab = Lab::start(14).await;
+    // 2 s tokens: renewed 1 s before expiry, unless the login says not now.
+    lab.server.lifetime_ms.store(2000, Ordering::SeqCst);
+    let login = lab.login(PASSWORD);
+    let allow = Arc::clone(&login.may_relogin);
+    let session = TokenSession::builder(lab.client.clone(), login)
+        .renew_margin(Duration::from_secs(10))
+        .build();
+    session.login().await.unwrap();
+    allow.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(!session.is_logged_in(), "inside the margin");
+
+    // The token about to expire is used as it is.
+    let r = session.send(Request::get("/data")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.attempts(), 1);
+    session.login().await.unwrap();
+    assert_eq!(lab.server.count(&lab.server.logins), 1, "not renewed");
+    assert_eq!(session.token_id().as_deref(), Some("1"));
+
+    // Allowed again: renewed before the next request.
+    allow.store(true, Ordering::SeqCst);
+    let r = session.send(Request::get("/data")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.attempts(), 1);
+    assert_eq!(lab.server.count(&lab.server.logins), 2);
+    assert_eq!(lab.server.count(&lab.server.unauthorized), 0);
+    assert_eq!(session.token_id().as_deref(), Some("2"));
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ pub const MAX_LOCK_WAIT: Duration = Duration::from_secs(7200);
 /// The session's lock gate: held across a lock or unlock request so that concurrent
 /// tasks of one session agree on whether a request is needed.
 fn gate(session: &Session) -> Arc<tokio::sync::Mutex<()>> {
-    session.auth().lock_gate.clone()
+    session.shared().lock_gate.clone()
 }
 
 fn wait_secs(wait_time: Duration) -> Result<u64, HitachiError> {
@@ -48,7 +48,7 @@ fn lock_path(session: &Session, action: &str) -> String {
 async fn release(session: &Session) -> Result<(), Error> {
     let gate = gate(session);
     let _serialised = gate.lock().await;
-    let held = &session.auth().locks_held;
+    let held = &session.shared().locks_held;
     match held.load(Ordering::SeqCst) {
         0 => {
             tracing::warn!(
@@ -105,7 +105,7 @@ impl Drop for PendingLock {
             let gate = gate(&session);
             let _serialised = gate.lock().await;
             // Another task may have taken (and be using) the lock since: leave it alone.
-            if session.auth().locks_held.load(Ordering::SeqCst) > 0 {
+            if session.shared().locks_held.load(Ordering::SeqCst) > 0 {
                 return;
             }
             let path = lock_path(&session, "unlock");
@@ -136,7 +136,7 @@ impl Session {
         let secs = wait_secs(wait_time)?;
         let gate = gate(self);
         let _serialised = gate.lock().await;
-        let held = &self.auth().locks_held;
+        let held = &self.shared().locks_held;
         let job = if held.load(Ordering::SeqCst) > 0 {
             None
         } else {
@@ -170,7 +170,7 @@ impl Session {
 
     /// How many [`ResourceLock`]s this session holds (nested locks count each).
     pub fn resource_locks_held(&self) -> u32 {
-        self.auth().locks_held.load(Ordering::SeqCst)
+        self.shared().locks_held.load(Ordering::SeqCst)
     }
 }
 
@@ -206,7 +206,7 @@ impl Drop for ResourceLock {
             "resource lock dropped without unlock; unlocking in the background"
         );
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            let held = &self.session.auth().locks_held;
+            let held = &self.session.shared().locks_held;
             // An inner lock only counts; the outermost one needs a request, which cannot
             // be sent without a runtime, so its count stays and the session keeps not
             // logging in again: the server still holds the lock.
@@ -246,7 +246,7 @@ pub async fn lock_both(
         local.client().storage_device_id(),
         remote.client().storage_device_id(),
     );
-    if a == b && !Arc::ptr_eq(local.auth(), remote.auth()) {
+    if a == b && !Arc::ptr_eq(local.shared(), remote.shared()) {
         return Err(HitachiError::InvalidInput {
             what: "lock_both",
             reason: format!("both sessions are on {a}: the second lock would wait for the first"),

@@ -1,19 +1,27 @@
 //! Sessions: `Authorization: Session <token>`, always discarded, re-created once on 401.
+//!
+//! The login itself is a [`TokenLogin`] ([`HitachiLogin`]) run by the core's
+//! [`TokenSession`]: one login at a time, one re-login for any number of concurrent 401s,
+//! the discard on close and in the background on drop. What is Hitachi's stays here: the
+//! node affinity (every request and every re-login on the node of the first login), no
+//! re-login while a resource lock is held ([`TokenLogin::may_relogin`]), the keep-alive,
+//! `Remote-Authorization`, and jobs.
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use storkit_core::auth::{Authenticator, BoxFuture, sensitive_value};
+use storkit_core::auth::{BoxFuture, sensitive_value};
 use storkit_core::http::header::AUTHORIZATION;
 use storkit_core::http::{HeaderMap, StatusCode};
 use storkit_core::poll::{PollError, PollStep, Poller};
 use storkit_core::secrecy::{ExposeSecret, SecretString};
-use storkit_core::{BasicAuth, Client, Error, ErrorKind, RefreshGate, Request, Response};
+use storkit_core::session::{Token, TokenLogin, TokenSession};
+use storkit_core::{BasicAuth, Client, Error, ErrorKind, Request, Response};
 
 use crate::client::HitachiClient;
 use crate::error::{ApiError, HitachiError};
@@ -32,155 +40,123 @@ struct Created {
     session_id: serde_json::Value,
 }
 
-struct Credentials {
-    id: u64,
-    token: SecretString,
-}
-
-/// The session's authenticator: stamps the token, and logs in again once when the
-/// server says the token is no longer valid.
-pub(crate) struct SessionAuth {
-    state: Mutex<Credentials>,
-    core: Client,
-    login_path: String,
-    basic: BasicAuth,
-    alive_time: Option<u32>,
-    node: IpAddr,
+/// What a session's login and its [`Session`] handles share.
+#[derive(Default)]
+pub(crate) struct SessionShared {
+    /// The node of the first login: every later request and login goes there.
+    node: OnceLock<IpAddr>,
+    /// The sessionId of the last login, for [`Session::id`] once the token is gone.
+    last_id: AtomicU64,
     /// Locks are held by the session that took them: never swap sessions under a lock.
     pub(crate) locks_held: AtomicU32,
     /// Serialises lock and unlock requests of this session.
     pub(crate) lock_gate: Arc<tokio::sync::Mutex<()>>,
-    /// One re-login at a time: concurrent 401s produce one new session, not several.
-    refresh_gate: RefreshGate,
-    /// No new request may use the session.
-    closed: AtomicBool,
-    /// The DELETE has been handed to a task (by `close` or by `Drop`): exactly once.
-    discard_started: AtomicBool,
 }
 
-impl SessionAuth {
-    fn id(&self) -> u64 {
-        self.state.lock().map(|s| s.id).unwrap_or(0)
-    }
+/// The Hitachi login for the core's [`TokenSession`]: `POST sessions` with Basic auth
+/// (and `aliveTime` when set), on the session's node once known; `DELETE sessions/{id}`
+/// to discard; `Authorization: Session <token>` on requests. The token's id is the
+/// sessionId. Tokens carry no expiry: `aliveTime` is an idle timeout that every request
+/// extends, so an idle session is found expired by its 401 and logged in again.
+struct HitachiLogin {
+    basic: BasicAuth,
+    /// `<object URL>/sessions`.
+    sessions_path: String,
+    alive_time: Option<u32>,
+    shared: Arc<SessionShared>,
+}
 
-    fn token(&self) -> Option<SecretString> {
-        self.state.lock().ok().map(|s| s.token.clone())
+impl HitachiLogin {
+    fn node(&self) -> Option<IpAddr> {
+        self.shared.node.get().copied()
     }
 }
 
-impl fmt::Debug for SessionAuth {
+impl fmt::Debug for HitachiLogin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionAuth")
-            .field("session_id", &self.id())
-            .field("token", &"** redacted **")
+        f.debug_struct("HitachiLogin")
+            .field("user", &self.basic.user())
+            .field("password", &"** redacted **")
+            .field("node", &self.node())
             .finish()
     }
 }
 
-impl Authenticator for SessionAuth {
-    fn stamp(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let token = self
-            .token()
-            .ok_or_else(|| Error::config("session state unavailable"))?;
+/// `Session <token>`, the value of `Authorization` and of `Remote-Authorization`.
+fn session_value(token: &SecretString) -> SecretString {
+    SecretString::from(format!("Session {}", token.expose_secret()))
+}
+
+impl TokenLogin for HitachiLogin {
+    fn login<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Token, Error>> {
+        Box::pin(async move {
+            // The client's retry policy applies (not `RetryPolicy::never`): the 64-session
+            // limit answers 503 and is waited out. A refused login (401) is not resent:
+            // the classifier asks for a re-login, and the request has no session to renew.
+            let mut request = Request::post(self.sessions_path.as_str())
+                .without_auth()
+                .header(AUTHORIZATION, self.basic.header_value()?);
+            if let Some(t) = self.alive_time {
+                request = request.json(&serde_json::json!({ "aliveTime": t }));
+            }
+            if let Some(ip) = self.node() {
+                request = request.on_node(ip);
+            }
+            let response = check(client.send(request).await?)?;
+            let created: Created = response.json()?;
+            let id = match &created.session_id {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(s) => s.parse().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                Error::from(HitachiError::Unexpected {
+                    what: "sessionId is not a number".into(),
+                })
+            })?;
+            let node = *self.shared.node.get_or_init(|| response.node());
+            self.shared.last_id.store(id, Ordering::SeqCst);
+            tracing::debug!(session = id, %node, "session created");
+            Ok(Token::new(created.token).with_id(id.to_string()))
+        })
+    }
+
+    fn logout<'a>(
+        &'a self,
+        client: &'a Client,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let id = token
+                .id()
+                .ok_or_else(|| Error::config("the session has no sessionId"))?;
+            let mut request = Request::delete(format!("{}/{id}", self.sessions_path))
+                .without_auth()
+                .sensitive_header(AUTHORIZATION, &session_value(token.secret()));
+            if let Some(ip) = self.node() {
+                request = request.on_node(ip);
+            }
+            let response = client.send(request).await?;
+            // A session the server no longer knows (idle timeout) counts as discarded.
+            match response.status() {
+                StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND => Ok(()),
+                _ => check(response).map(|_| ()),
+            }
+        })
+    }
+
+    fn stamp(&self, token: &Token, headers: &mut HeaderMap) -> Result<(), Error> {
         headers.insert(
             AUTHORIZATION,
-            sensitive_value(&format!("Session {}", token.expose_secret()))?,
+            sensitive_value(session_value(token.secret()).expose_secret())?,
         );
         Ok(())
     }
 
-    fn generation(&self) -> u64 {
-        self.refresh_gate.generation()
+    /// No new session while this one holds a resource lock: the new one would not own it.
+    fn may_relogin(&self) -> bool {
+        self.shared.locks_held.load(Ordering::SeqCst) == 0
     }
-
-    fn refresh(&self, stamped: u64) -> BoxFuture<'_, Result<bool, Error>> {
-        Box::pin(async move {
-            if self.closed.load(Ordering::SeqCst) || self.locks_held.load(Ordering::SeqCst) > 0 {
-                return Ok(false);
-            }
-            // The gate lets one re-login run; requests that saw the same token rejected
-            // wait for it and resend with the new one.
-            self.refresh_gate
-                .refresh(stamped, || async {
-                    if self.closed.load(Ordering::SeqCst) {
-                        return Ok(false);
-                    }
-                    let old = self.id();
-                    let fresh = login(
-                        &self.core,
-                        &self.login_path,
-                        &self.basic,
-                        self.alive_time,
-                        Some(self.node),
-                    )
-                    .await?;
-                    tracing::info!(
-                        old_session = old,
-                        new_session = fresh.0.id,
-                        "session expired; logged in again"
-                    );
-                    if let Ok(mut state) = self.state.lock() {
-                        *state = fresh.0;
-                    }
-                    Ok(true)
-                })
-                .await
-        })
-    }
-}
-
-impl SessionAuth {
-    /// Discards the session on the server; a session the server no longer knows (401,
-    /// 404) counts as discarded.
-    async fn discard(
-        core: Client,
-        auth: Arc<SessionAuth>,
-        path: String,
-        node: IpAddr,
-    ) -> Result<(), Error> {
-        let request = Request::delete(path).auth(auth).on_node(node);
-        let response = core.send(request).await?;
-        match response.status() {
-            StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND => Ok(()),
-            _ => check(response).map(|_| ()),
-        }
-    }
-}
-
-/// `POST sessions` with Basic auth; returns the credentials and the node that answered.
-async fn login(
-    core: &Client,
-    path: &str,
-    basic: &BasicAuth,
-    alive_time: Option<u32>,
-    node: Option<IpAddr>,
-) -> Result<(Credentials, IpAddr), Error> {
-    let mut request = Request::post(path).auth(Arc::new(basic.clone()));
-    if let Some(t) = alive_time {
-        request = request.json(&serde_json::json!({ "aliveTime": t }));
-    }
-    if let Some(ip) = node {
-        request = request.on_node(ip);
-    }
-    let response = check(core.send(request).await?)?;
-    let created: Created = response.json()?;
-    let id = match &created.session_id {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        Error::from(HitachiError::Unexpected {
-            what: "sessionId is not a number".into(),
-        })
-    })?;
-    Ok((
-        Credentials {
-            id,
-            token: SecretString::from(created.token),
-        },
-        response.node(),
-    ))
 }
 
 /// Turns a non-2xx response into an error carrying the decoded Hitachi error object.
@@ -227,7 +203,9 @@ pub struct Session {
 
 struct SessionInner {
     client: HitachiClient,
-    auth: Arc<SessionAuth>,
+    /// The token: login, re-login, discard (the core's token session).
+    tokens: TokenSession,
+    shared: Arc<SessionShared>,
     node: IpAddr,
 }
 
@@ -238,33 +216,32 @@ impl Session {
             .credentials
             .clone()
             .ok_or_else(|| Error::config("no credentials: call credentials(user, password)"))?;
-        let login_path = client.object_path("/sessions");
-        let (credentials, node) = login(
-            &client.inner.core,
-            &login_path,
-            &basic,
-            client.inner.alive_time,
-            None,
-        )
-        .await?;
-        tracing::debug!(session = credentials.id, %node, "session opened");
-        let auth = Arc::new(SessionAuth {
-            state: Mutex::new(credentials),
-            core: client.inner.core.clone(),
-            login_path,
+        let shared = Arc::new(SessionShared::default());
+        let login = HitachiLogin {
             basic,
+            sessions_path: client.object_path("/sessions"),
             alive_time: client.inner.alive_time,
-            node,
-            locks_held: AtomicU32::new(0),
-            lock_gate: Arc::default(),
-            refresh_gate: RefreshGate::new(),
-            closed: AtomicBool::new(false),
-            discard_started: AtomicBool::new(false),
-        });
+            shared: Arc::clone(&shared),
+        };
+        let tokens = TokenSession::new(client.inner.core.clone(), login);
+        // Log in now: a session is open once the server created it. Should anything fail
+        // from here on, dropping `tokens` discards the session in the background.
+        tokens.login().await?;
+        let node = shared.node.get().copied().ok_or_else(|| {
+            Error::from(HitachiError::Unexpected {
+                what: "the login did not say which node answered".into(),
+            })
+        })?;
         let keep_alive = client.inner.keep_alive;
         let session = Session {
-            inner: Arc::new(SessionInner { client, auth, node }),
+            inner: Arc::new(SessionInner {
+                client,
+                tokens,
+                shared,
+                node,
+            }),
         };
+        tracing::debug!(session = session.id(), %node, "session opened");
         if let Some(every) = keep_alive {
             spawn_keep_alive(Arc::downgrade(&session.inner), every);
         }
@@ -273,7 +250,7 @@ impl Session {
 
     /// The session id (it changes if the session had to log in again).
     pub fn id(&self) -> u64 {
-        self.inner.auth.id()
+        self.inner.id()
     }
 
     /// The node the session lives on.
@@ -288,35 +265,21 @@ impl Session {
 
     /// True once [`close`](Session::close) was called.
     pub fn is_closed(&self) -> bool {
-        self.inner.auth.closed.load(Ordering::SeqCst)
-    }
-
-    /// The current `Remote-Authorization` value, read afresh for every resend (the session
-    /// may have logged in again meanwhile).
-    pub(crate) fn remote_token(&self) -> SecretString {
-        let token = self
-            .inner
-            .auth
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .token
-            .clone();
-        SecretString::from(format!("Session {}", token.expose_secret()))
+        self.inner.tokens.is_closed()
     }
 
     /// The value for `Remote-Authorization` when this session is on the *remote* array of
-    /// a remote operation: `Session <token>`.
+    /// a remote operation: `Session <token>`, the session's current token (read afresh:
+    /// the session may have logged in again meanwhile). Fails once the session is closed.
     pub fn remote_authorization(&self) -> Result<SecretString, Error> {
-        let token = self
-            .inner
-            .auth
-            .token()
-            .ok_or_else(|| Error::config("session state unavailable"))?;
-        Ok(SecretString::from(format!(
-            "Session {}",
-            token.expose_secret()
-        )))
+        // The session's own `Authorization` value is exactly what the remote side wants.
+        let mut headers = HeaderMap::new();
+        self.inner.tokens.authenticator().stamp(&mut headers)?;
+        let value = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::config("the session has no token"))?;
+        Ok(SecretString::from(value.to_owned()))
     }
 
     /// Discards the session on the server (`DELETE sessions/{id}`). Later calls fail.
@@ -324,33 +287,13 @@ impl Session {
     /// The DELETE runs in its own task: cancelling `close` does not cancel the discard. A
     /// session the server has already dropped (idle timeout) counts as discarded.
     pub async fn close(&self) -> Result<(), Error> {
-        let auth = &self.inner.auth;
-        auth.closed.store(true, Ordering::SeqCst);
-        if auth.discard_started.swap(true, Ordering::SeqCst) {
-            return Ok(());
-        }
-        let id = self.id();
-        let task = tokio::spawn(SessionAuth::discard(
-            self.inner.client.inner.core.clone(),
-            auth.clone(),
-            self.inner.client.object_path(&format!("/sessions/{id}")),
-            self.inner.node,
-        ));
-        match task.await {
-            Ok(result) => {
-                result?;
-                tracing::debug!(session = id, "session discarded");
-                Ok(())
-            }
-            Err(e) => Err(Error::new(storkit_core::ErrorKind::Cancelled)
-                .with_message(format!("discarding session {id}: {e}"))),
-        }
+        self.inner.tokens.close().await
     }
 
     /// Prepares a request of this session: its credentials and its node.
     pub fn prepare(&self, request: Request) -> Request {
         request
-            .auth(self.inner.auth.clone())
+            .auth(self.inner.tokens.authenticator())
             .on_node(self.inner.node)
     }
 
@@ -393,7 +336,7 @@ impl Session {
     where
         F: Fn() -> Request,
     {
-        self.run_job_inner(make, true).await
+        self.run_job_inner(|| Ok(make()), true).await
     }
 
     /// As [`run_job`](Session::run_job), but a failed job is never sent again (for
@@ -402,23 +345,30 @@ impl Session {
     where
         F: Fn() -> Request,
     {
-        self.run_job_inner(make, false).await
+        self.run_job_inner(|| Ok(make()), false).await
     }
 
     /// As [`run_job`](Session::run_job) for a remote operation: every send carries
     /// `Remote-Authorization` with the *current* token of `remote` (a session on the
-    /// remote array), read afresh for each resend.
+    /// remote array), read afresh for each resend. Fails, sending nothing more, once
+    /// `remote` is closed.
     pub async fn run_remote_job<F>(&self, remote: &Session, make: F) -> Result<Job, Error>
     where
         F: Fn() -> Request,
     {
-        self.run_job(|| make().sensitive_header(REMOTE_AUTHORIZATION, &remote.remote_token()))
-            .await
+        self.run_job_inner(
+            || {
+                let token = remote.remote_authorization()?;
+                Ok(make().sensitive_header(REMOTE_AUTHORIZATION, &token))
+            },
+            true,
+        )
+        .await
     }
 
     async fn run_job_inner<F>(&self, make: F, resend: bool) -> Result<Job, Error>
     where
-        F: Fn() -> Request,
+        F: Fn() -> Result<Request, Error>,
     {
         // Job-level resends (a job that failed on a lock or a busy server) follow the
         // client's retry policy, through the core's retry loop.
@@ -437,9 +387,9 @@ impl Session {
 
     async fn job_attempt<F>(&self, make: &F) -> Result<Job, Error>
     where
-        F: Fn() -> Request,
+        F: Fn() -> Result<Request, Error>,
     {
-        let request = make()
+        let request = make()?
             .header(RESPONSE_JOB_STATUS, "Completed")
             .timeout(self.inner.client.inner.job_timeout);
         let (method, path) = (request.method().clone(), request.path().to_owned());
@@ -509,8 +459,9 @@ impl Session {
         })
     }
 
-    pub(crate) fn auth(&self) -> &Arc<SessionAuth> {
-        &self.inner.auth
+    /// The lock state this session shares with its login (see [`crate::locks`]).
+    pub(crate) fn shared(&self) -> &Arc<SessionShared> {
+        &self.inner.shared
     }
 }
 
@@ -529,38 +480,27 @@ impl fmt::Debug for Session {
     }
 }
 
+impl SessionInner {
+    /// The sessionId of the current token; the last one once the token is gone (closed,
+    /// or a re-login failed).
+    fn id(&self) -> u64 {
+        self.tokens
+            .token_id()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| self.shared.last_id.load(Ordering::SeqCst))
+    }
+}
+
 impl Drop for SessionInner {
     fn drop(&mut self) {
-        self.auth.closed.store(true, Ordering::SeqCst);
-        if self.auth.discard_started.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let id = self.auth.id();
-        tracing::warn!(
-            session = id,
-            "session dropped while open; discarding it in the background"
-        );
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            tracing::error!(
-                session = id,
-                "no runtime to discard the session; it expires on the server"
+        // The discard itself is the token session's: dropping `tokens`, next, runs it in
+        // the background.
+        if !self.tokens.is_closed() {
+            tracing::warn!(
+                session = self.id(),
+                "session dropped while open; discarding it in the background"
             );
-            return;
-        };
-        let discard = SessionAuth::discard(
-            self.client.inner.core.clone(),
-            self.auth.clone(),
-            self.client.object_path(&format!("/sessions/{id}")),
-            self.node,
-        );
-        handle.spawn(async move {
-            match discard.await {
-                Ok(()) => tracing::debug!(session = id, "dropped session discarded"),
-                Err(e) => {
-                    tracing::warn!(session = id, error = %e, "could not discard a dropped session")
-                }
-            }
-        });
+        }
     }
 }
 
@@ -571,14 +511,14 @@ fn spawn_keep_alive(session: Weak<SessionInner>, every: Duration) {
             let Some(inner) = session.upgrade() else {
                 return;
             };
-            if inner.auth.closed.load(Ordering::SeqCst) {
+            if inner.tokens.is_closed() {
                 return;
             }
             let path = inner
                 .client
-                .object_path(&format!("/sessions/{}", inner.auth.id()));
+                .object_path(&format!("/sessions/{}", inner.id()));
             let request = Request::get(path)
-                .auth(inner.auth.clone())
+                .auth(inner.tokens.authenticator())
                 .on_node(inner.node);
             let core = inner.client.inner.core.clone();
             // Do not hold the session alive across the request.
@@ -590,4 +530,176 @@ fn spawn_keep_alive(session: Weak<SessionInner>, every: Duration) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::testing;
+    use storkit_core::TlsPolicy;
+    use storkit_mock::{MockServer, ServerConfig, reply};
+
+    /// One request as the server saw it: method, path, node, `Authorization`.
+    type Seen = (String, String, IpAddr, String);
+
+    /// A REST server on two nodes: each login makes session N with token `tok-N`; token
+    /// `tok-1` has expired (401) everywhere but on session discards and lock requests.
+    struct TwoNodes {
+        server: MockServer,
+        seen: Arc<Mutex<Vec<Seen>>>,
+        nodes: [IpAddr; 2],
+    }
+
+    impl TwoNodes {
+        async fn start(a: u8, b: u8) -> TwoNodes {
+            let nodes = [IpAddr::from([127, 0, 0, a]), IpAddr::from([127, 0, 0, b])];
+            let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+            let logins = Arc::new(AtomicU64::new(0));
+            let log = Arc::clone(&seen);
+            let handler = testing::handler(move |req, ctx| {
+                let method = req.method().to_string();
+                let path = req.uri().path().to_owned();
+                let auth = req
+                    .headers()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                log.lock().unwrap().push((
+                    method.clone(),
+                    path.clone(),
+                    ctx.node.ip(),
+                    auth.clone(),
+                ));
+                let (status, body) = if method == "POST" && path.ends_with("/sessions") {
+                    let n = logins.fetch_add(1, Ordering::SeqCst) + 1;
+                    (
+                        200,
+                        serde_json::json!({"token": format!("tok-{n}"), "sessionId": n}),
+                    )
+                } else if path.contains("/sessions/") || path.contains("/resource-group-service/") {
+                    (202, testing::job("/"))
+                } else if auth == "Session tok-1" {
+                    (
+                        401,
+                        serde_json::json!({"message": "The specified token is invalid"}),
+                    )
+                } else {
+                    (200, serde_json::json!({"data": []}))
+                };
+                let status = storkit_core::http::StatusCode::from_u16(status).unwrap();
+                std::future::ready(reply::json(status, body.to_string()))
+            });
+            // A host name, so that the client's node list decides where TCP goes.
+            let config = ServerConfig::new()
+                .ips(nodes)
+                .host_name("array.example.test");
+            let server = MockServer::start(config, handler).await.unwrap();
+            TwoNodes {
+                server,
+                seen,
+                nodes,
+            }
+        }
+
+        async fn client(&self) -> HitachiClient {
+            HitachiClient::builder(self.server.url())
+                .nodes(self.nodes)
+                .credentials("u", "p".to_owned())
+                .storage_device_id(testing::SDID.parse().unwrap())
+                .tls(TlsPolicy::default())
+                .build()
+                .await
+                .unwrap()
+        }
+
+        fn seen(&self) -> Vec<Seen> {
+            self.seen.lock().unwrap().clone()
+        }
+
+        fn logins(&self) -> usize {
+            self.seen()
+                .iter()
+                .filter(|(m, p, ..)| m == "POST" && p.ends_with("/sessions"))
+                .count()
+        }
+    }
+
+    fn ldevs(client: &HitachiClient) -> Request {
+        Request::get(client.object_path("/ldevs"))
+    }
+
+    #[tokio::test]
+    async fn a_relogin_and_the_discard_stay_on_the_node_of_the_first_login() {
+        let two = TwoNodes::start(214, 215).await;
+        let client = two.client().await;
+        // Without a session, the pool alternates between the nodes.
+        for _ in 0..2 {
+            let _ = client.core().send(ldevs(&client).without_auth()).await;
+        }
+        let spread: Vec<IpAddr> = two.seen().iter().map(|s| s.2).collect();
+        assert!(
+            spread.contains(&two.nodes[0]) && spread.contains(&two.nodes[1]),
+            "{spread:?}"
+        );
+
+        let sent = two.seen().len();
+        let session = client.open_session().await.unwrap();
+        let node = session.node();
+        assert_eq!(session.id(), 1);
+        for _ in 0..3 {
+            let response = session.send(ldevs(&client)).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        // One 401 on `tok-1`, one re-login, then `tok-2` throughout.
+        assert_eq!(two.logins(), 2);
+        assert_eq!(session.id(), 2);
+        assert_eq!(
+            session.remote_authorization().unwrap().expose_secret(),
+            "Session tok-2"
+        );
+        session.close().await.unwrap();
+        assert_eq!(session.id(), 2, "the id outlives the token");
+        assert!(session.remote_authorization().is_err());
+
+        let seen = &two.seen()[sent..];
+        // Login, 401, login, resend, two more GETs, discard of session 2.
+        assert_eq!(seen.len(), 7, "{seen:?}");
+        assert!(seen.iter().all(|s| s.2 == node), "{seen:?}");
+        let last = &seen[6];
+        assert_eq!(last.0, "DELETE");
+        assert!(last.1.ends_with("/sessions/2"), "{last:?}");
+        assert_eq!(last.3, "Session tok-2");
+    }
+
+    #[tokio::test]
+    async fn no_relogin_while_a_lock_is_held() {
+        let two = TwoNodes::start(216, 217).await;
+        let client = two.client().await;
+        let session = client.open_session().await.unwrap();
+        let lock = session
+            .lock_resources(Duration::from_secs(1))
+            .await
+            .unwrap();
+
+        // The token expired under the lock: a new session would not own the lock, so the
+        // 401 comes back to the caller.
+        let response = session.send(ldevs(&client)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.attempts(), 1);
+        assert_eq!(two.logins(), 1);
+        assert_eq!(session.id(), 1);
+
+        // Unlocked: the next 401 logs in again once.
+        lock.unlock().await.unwrap();
+        let response = session.send(ldevs(&client)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.attempts(), 2);
+        assert_eq!(two.logins(), 2);
+        assert_eq!(session.id(), 2);
+        session.close().await.unwrap();
+    }
 }

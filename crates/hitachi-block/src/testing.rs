@@ -59,7 +59,7 @@ pub(crate) const SDID: &str = "886000410000";
 
 /// Fixes the closure's argument types without naming the server's body type (this
 /// crate does not depend on hyper): `B` is inferred from the kit's `Handler` bound.
-fn handler<B, F, Fut>(f: F) -> F
+pub(crate) fn handler<B, F, Fut>(f: F) -> F
 where
     F: Fn(http::Request<B>, Ctx) -> Fut,
 {
