@@ -484,9 +484,8 @@ impl Client {
     /// Any HTTP status comes back as `Ok` once the retry policy is done with it; use
     /// [`Response::error_for_status`] or a vendor decoder to turn it into an error.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        let (method, path) = (request.method.clone(), request.path.clone());
         let done = Operation::new(self, request, false).run().await?;
-        let request_id = self.request_id(&done.attempt.reply.parts().headers);
+        let (method, path, request_id) = (done.method, done.path, done.request_id);
         let attempt = done.attempt;
         match attempt.reply {
             Reply::Buffered { parts, body } => Ok(Response {
@@ -516,10 +515,9 @@ impl Client {
     /// chunk by chunk under the attempt deadline, or under the idle timeout when one is
     /// set. The body is never buffered whole.
     pub async fn send_streaming(&self, request: Request) -> Result<StreamingResponse, Error> {
-        let (method, path) = (request.method.clone(), request.path.clone());
         let done = Operation::new(self, request, true).run().await?;
+        let (method, path, request_id) = (done.method, done.path, done.request_id);
         let attempt = done.attempt;
-        let request_id = self.request_id(&attempt.reply.parts().headers);
         let meta = Meta {
             method: method.clone(),
             path: path.clone(),
@@ -591,10 +589,12 @@ impl Client {
             uri.push('?');
             uri.push_str(&query);
         }
-        let parsed: Uri = uri.parse().map_err(|e| {
+        // The URI keeps the string's buffer: no copy.
+        let uri = bytes::Bytes::from(uri);
+        let parsed = Uri::from_maybe_shared(uri.clone()).map_err(|e| {
             Error::config("the request path or query is not a valid URI").with_source(e)
         })?;
-        if parsed.path_and_query().map(|pq| pq.as_str()) != uri.get(target_start..) {
+        if parsed.path_and_query().map(|pq| pq.as_str().as_bytes()) != uri.get(target_start..) {
             return Err(Error::config(
                 "the request target cannot be sent as given (the URI parser would change it)",
             ));

@@ -64,6 +64,14 @@ fn is_escape_at(bytes: &[u8], i: usize) -> bool {
         && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
 }
 
+fn needs_text_encoding(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| !((b != b'%' && is_path_char(b)) || is_escape_at(bytes, i)))
+}
+
 /// Encodes a path given as text: keeps `/`, the characters a path may carry and `%XX`
 /// escapes; percent-encodes everything else as UTF-8.
 pub fn encode_path_text(path: &str) -> String {
@@ -189,6 +197,22 @@ impl RequestPath {
         }
     }
 
+    /// A text path that is already what it would encode to is kept without a copy.
+    fn text_owned(path: String) -> Self {
+        RequestPath {
+            encoded: Ok(if needs_text_encoding(&path) {
+                encode_path_text(&path)
+            } else {
+                path
+            }),
+        }
+    }
+
+    /// The encoded form, or the reason it cannot be sent, by value.
+    pub(crate) fn into_encoded(self) -> Result<String, Error> {
+        self.encoded.map_err(Error::config)
+    }
+
     /// The encoded form, or the reason it cannot be sent.
     pub fn as_encoded(&self) -> Result<&str, Error> {
         match &self.encoded {
@@ -215,7 +239,7 @@ impl From<&str> for RequestPath {
 
 impl From<String> for RequestPath {
     fn from(path: String) -> Self {
-        RequestPath::text(&path)
+        RequestPath::text_owned(path)
     }
 }
 
@@ -413,6 +437,10 @@ mod tests {
         fn text_paths_are_always_sendable(s in "\\PC*") {
             let enc = encode_path_text(&s);
             prop_assert!(check_encoded(&enc, is_path_char, "path").is_ok());
+            // The copy-free path for owned strings encodes exactly the same.
+            let owned = RequestPath::from(s.clone());
+            prop_assert_eq!(owned.as_encoded().unwrap(), enc.as_str());
+            prop_assert_eq!(needs_text_encoding(&s), encode_path_text(&s) != s);
         }
 
         #[test]

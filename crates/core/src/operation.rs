@@ -37,11 +37,14 @@ use crate::pool::Node;
 use crate::request::{AuthChoice, Request};
 use crate::retry::{Outcome, RequestView, RetryPolicy, Verdict, default_verdict};
 
-/// A finished operation: the last attempt and how many were sent.
+/// A finished operation: the last attempt, how many were sent, and the request line.
 pub(crate) struct Done {
     pub(crate) attempt: Attempt,
     pub(crate) sends: u32,
     pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) method: http::Method,
+    pub(crate) path: String,
+    pub(crate) request_id: Option<String>,
 }
 
 /// What to do after an attempt.
@@ -138,14 +141,15 @@ impl<'c> Operation<'c> {
             attempts = tracing::field::Empty,
         );
         let client = self.client;
-        let result = self.attempts().instrument(span.clone()).await;
-        match &result {
+        let mut result = self.attempts().instrument(span.clone()).await;
+        match &mut result {
             Ok(done) => {
                 let parts = done.attempt.reply.parts();
+                done.request_id = client.request_id(&parts.headers);
                 span.record("node", tracing::field::display(done.attempt.node));
                 span.record("status", parts.status.as_u16());
                 span.record("attempts", done.sends);
-                if let Some(id) = client.request_id(&parts.headers) {
+                if let Some(id) = &done.request_id {
                     span.record("request_id", id.as_str());
                 }
             }
@@ -197,13 +201,7 @@ impl<'c> Operation<'c> {
                 auth.observe(stamped, &a.reply.parts().headers);
             }
             match self.decide(&node, &outcome) {
-                Next::Return => {
-                    return outcome.map(|attempt| Done {
-                        attempt,
-                        sends: self.sends,
-                        idle_timeout: self.idle_timeout,
-                    });
-                }
+                Next::Return => return outcome.map(|attempt| self.done(attempt)),
                 Next::Failover => {
                     tracing::info!(node = %node.ip, "connect failed; trying the next node");
                 }
@@ -216,11 +214,7 @@ impl<'c> Operation<'c> {
                         None => false,
                     };
                     if !renewed {
-                        return outcome.map(|attempt| Done {
-                            attempt,
-                            sends: self.sends,
-                            idle_timeout: self.idle_timeout,
-                        });
+                        return outcome.map(|attempt| self.done(attempt));
                     }
                     tracing::info!("credentials refreshed; sending again");
                 }
@@ -235,6 +229,17 @@ impl<'c> Operation<'c> {
                     self.wait(wait, refresh).await;
                 }
             }
+        }
+    }
+
+    fn done(&mut self, attempt: Attempt) -> Done {
+        Done {
+            attempt,
+            sends: self.sends,
+            idle_timeout: self.idle_timeout,
+            method: self.request.method.clone(),
+            path: std::mem::take(&mut self.request.path),
+            request_id: None,
         }
     }
 

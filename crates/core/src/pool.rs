@@ -25,13 +25,26 @@ use crate::resolve::Resolve;
 /// address DNS no longer names) are kept; the least recently used one goes first.
 pub(crate) const MAX_EXTRA_NODES: usize = 16;
 
-/// One storage node: its address, its pooled client, and whether it is set aside.
+/// One storage node: its address, its pooled client, and whether it is set aside. Cheap
+/// to clone (one reference count), as every request takes one.
 #[derive(Clone)]
 pub(crate) struct Node {
+    parts: Arc<NodeParts>,
+}
+
+pub(crate) struct NodeParts {
     pub(crate) ip: IpAddr,
     pub(crate) client: NodeClient,
     /// Milliseconds since the pool's epoch until which the node is set aside; 0 = in use.
     down_until: Arc<AtomicU64>,
+}
+
+impl std::ops::Deref for Node {
+    type Target = NodeParts;
+
+    fn deref(&self) -> &NodeParts {
+        &self.parts
+    }
 }
 
 /// A node as reported to callers.
@@ -159,30 +172,44 @@ impl NodePool {
     pub(crate) fn pick(&self, exclude: &[IpAddr]) -> Option<Node> {
         let nodes = self.snapshot().0;
         let now = self.now_ms();
-        // Each flag is read once, so a concurrent set-aside cannot make the count and the
-        // choice below disagree.
-        let candidates: Vec<(&Node, bool)> = nodes
-            .iter()
-            .filter(|node| !exclude.contains(&node.ip))
-            .map(|node| (node, node.down_until.load(Ordering::Relaxed) <= now))
-            .collect();
-        let in_use = candidates.iter().filter(|(_, up)| *up).count();
+        // Set-aside flags of up to 64 nodes, each read once, so a concurrent set-aside
+        // cannot make the count and the choice below disagree (and no allocation per
+        // request). Nodes past the 64th count as in use.
+        let mut up_mask: u64 = 0;
+        let mut candidates = 0usize;
+        let mut in_use = 0usize;
+        for (i, node) in nodes.iter().enumerate() {
+            if exclude.contains(&node.ip) {
+                continue;
+            }
+            candidates += 1;
+            let up = i >= 64 || node.down_until.load(Ordering::Relaxed) <= now;
+            if up {
+                in_use += 1;
+                if i < 64 {
+                    up_mask |= 1 << i;
+                }
+            }
+        }
         // The cursor indexes the nodes that can be chosen, not the whole list: scanning
         // forward from `cursor % n` past a set-aside node would hand its turns to the node
         // after it, loading that one twice as much as the others.
         let (count, only_in_use) = match in_use {
-            0 => (candidates.len(), false),
+            0 => (candidates, false),
             n => (n, true),
         };
         if count == 0 {
             return None;
         }
         let turn = self.cursor.fetch_add(1, Ordering::Relaxed) % count;
-        candidates
-            .into_iter()
-            .filter(|(_, up)| *up || !only_in_use)
+        nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, node)| {
+                !exclude.contains(&node.ip) && (!only_in_use || *i >= 64 || up_mask & (1 << i) != 0)
+            })
             .nth(turn)
-            .map(|(node, _)| node.clone())
+            .map(|(_, node)| node.clone())
     }
 
     /// The node with address `ip`, for requests bound to one node. A node not in the pool
@@ -363,9 +390,11 @@ impl NodePool {
 
     fn build_node(&self, ip: IpAddr) -> Node {
         Node {
-            ip,
-            client: build_client(ip, &self.settings),
-            down_until: Arc::new(AtomicU64::new(0)),
+            parts: Arc::new(NodeParts {
+                ip,
+                client: build_client(ip, &self.settings),
+                down_until: Arc::new(AtomicU64::new(0)),
+            }),
         }
     }
 }

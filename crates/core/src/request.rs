@@ -60,9 +60,8 @@ impl Request {
     /// A request for `path`, relative to the client's base URL: text (encoded as needed),
     /// or a [`RequestPath::literal`] / [`RequestPath::encoded`] path.
     pub fn new(method: Method, path: impl Into<RequestPath>) -> Self {
-        let path = path.into();
-        let (path, error) = match path.as_encoded() {
-            Ok(p) => (p.to_owned(), None),
+        let (path, error) = match path.into().into_encoded() {
+            Ok(p) => (p, None),
             Err(e) => (String::new(), Some(e)),
         };
         Request {
