@@ -129,7 +129,10 @@ impl<'c> Operation<'c> {
             .with_attempts(self.sends)
     }
 
-    /// Runs the operation inside its tracing span.
+    /// Runs the operation inside its tracing span. Callers box the returned future: the
+    /// state machine is large (the request, the exchange, the timer), and on the heap it
+    /// is written once instead of copied with every future that holds it up to the
+    /// caller's task.
     pub(crate) async fn run(self) -> Result<Done, Error> {
         let span = tracing::info_span!(
             "storkit.request",
