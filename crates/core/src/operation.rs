@@ -123,8 +123,15 @@ impl<'c> Operation<'c> {
         self.request.retry.as_ref().unwrap_or(&self.shared().retry)
     }
 
-    /// Adds the request line and attempt count to an error.
+    /// Adds the request line and attempt count to an error. When an earlier attempt may
+    /// have reached the server, an error that sent nothing itself still says "maybe sent":
+    /// the caller must not take the operation for one that never happened.
     fn context(&self, e: Error) -> Error {
+        let e = if self.unknown_outcome && e.phase() == Phase::NotSent {
+            e.with_phase(Phase::MaybeSent)
+        } else {
+            e
+        };
         e.with_request(&self.request.method, &self.request.path)
             .with_attempts(self.sends)
     }

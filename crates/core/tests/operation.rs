@@ -718,3 +718,39 @@ async fn a_tls_failure_after_the_request_was_written_is_maybe_sent() {
     assert_eq!(err.phase(), Phase::MaybeSent, "{err}");
     assert_eq!(received.load(Ordering::SeqCst), 1, "sent once, never again");
 }
+
+#[tokio::test]
+async fn an_operation_whose_earlier_attempt_may_have_landed_never_reports_not_sent() {
+    let server = Arc::new(demo(&[18]).await);
+    let c = client(&server)
+        .retry_policy(RetryPolicy::default().with_max_attempts(3).with_backoff(
+            storkit_core::backoff::Backoff::exponential(
+                Duration::from_millis(300),
+                1.0,
+                Duration::from_millis(300),
+            ),
+        ))
+        .build()
+        .unwrap();
+    // The first PUT is read and left unanswered; then the node goes away, so the resends
+    // fail to connect.
+    server.faults().add(
+        Fault::new(FaultAction::CloseBeforeResponse)
+            .on_method(Method::PUT)
+            .times(1),
+    );
+    let stopper = Arc::clone(&server);
+    tokio::spawn(async move {
+        stopper.log().wait_for(1, Duration::from_secs(5)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stopper.stop_node(ip(18)).unwrap();
+    });
+    let err = c.send(Request::put("/sink").body("v")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err}");
+    assert!(err.attempts() >= 2);
+    assert_eq!(
+        err.phase(),
+        Phase::MaybeSent,
+        "the first attempt may have landed"
+    );
+}
