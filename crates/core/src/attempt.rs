@@ -198,7 +198,7 @@ async fn collect(
 pub(crate) fn classify_transport_error(e: hyper_util::client::legacy::Error) -> Error {
     // A TLS failure while connecting (the handshake) sent nothing; one on an
     // established connection may come after the request was written.
-    let tls = has_rustls_error(&e);
+    let tls = tls::find_rustls_error(&e).is_some();
     let (kind, phase) = match (e.is_connect(), tls) {
         (true, true) => (ErrorKind::Tls, Phase::NotSent),
         (true, false) => (ErrorKind::Connect, Phase::NotSent),
@@ -213,25 +213,6 @@ pub(crate) fn classify_transport_error(e: hyper_util::client::legacy::Error) -> 
         err = err.with_message(m);
     }
     err
-}
-
-fn has_rustls_error(e: &(dyn std::error::Error + 'static)) -> bool {
-    // io::Error::source() skips the error it wraps, and TLS errors arrive wrapped twice
-    // (hyper-util's connector error around tokio-rustls's io::Error): look inside.
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if err.is::<rustls::Error>() {
-            return true;
-        }
-        current = match err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    false
 }
 
 fn innermost_message(e: &(dyn std::error::Error + 'static)) -> Option<String> {

@@ -556,8 +556,12 @@ pub(crate) fn explain_handshake_failure(err: &(dyn std::error::Error + 'static))
 }
 
 /// The first [`rustls::Error`] in a source chain, looking inside `io::Error`s as
-/// [`is_certificate_error`] does.
-fn find_rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+/// [`is_certificate_error`] does: `io::Error::source()` skips the error it wraps, and TLS
+/// errors arrive wrapped twice (hyper-util's connector error around tokio-rustls's
+/// `io::Error`).
+pub(crate) fn find_rustls_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     let mut current = Some(err);
     while let Some(err) = current {
         if let Some(found) = err.downcast_ref::<rustls::Error>() {

@@ -24,6 +24,9 @@ use storkit_mock::demo::DemoApp;
 use storkit_mock::{Fault, FaultAction, MockServer, ServerConfig, TlsSettings};
 use tokio::time::Instant;
 
+mod support;
+use support::ReceiverStream;
+
 const FQDN: &str = "array.example.test";
 const ADMIN: &str = "admin.array.example.test";
 
@@ -346,18 +349,6 @@ fn paced(
         }
     });
     ReceiverStream(rx)
-}
-
-struct ReceiverStream(tokio::sync::mpsc::Receiver<io::Result<Bytes>>);
-
-impl futures_core::Stream for ReceiverStream {
-    type Item = io::Result<Bytes>;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
 }
 
 fn futures_stream(

@@ -1,9 +1,9 @@
 //! Secrets never reach `Debug`, errors or logs, even at TRACE level and on failures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+mod support;
+
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 
 use storkit_core::auth::base64_encode;
 use storkit_core::secrecy::SecretString;
@@ -15,30 +15,10 @@ const PASSWORD: &str = "S3cr3t-Pa55";
 const TOKEN: &str = "tok-XYZ-remote";
 const QUERY_SECRET: &str = "QTOK77";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // One thread, so every task hyper spawns logs into the subscriber set below.
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_are_absent_from_debug_errors_and_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = support::capture_trace_logs();
 
     let node: IpAddr = [127, 0, 0, 81].into();
     let down: IpAddr = [127, 0, 0, 82].into();
@@ -109,7 +89,7 @@ async fn secrets_are_absent_from_debug_errors_and_logs() {
             .any(|e| e.headers.get("remote-authorization").is_some())
     );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("storkit.request"),
         "spans were not captured: {logs}"

@@ -2,6 +2,8 @@
 //! in memory. Its own test binary, so the peak-memory reading is this test's alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::io;
 
 use bytes::Bytes;
@@ -46,7 +48,7 @@ async fn one_gib_each_way_never_sits_in_memory() {
         }
         hasher.finalize()
     });
-    let stream = futures_stream(rx);
+    let stream = support::ReceiverStream(rx);
     let r = client
         .send(Request::put("/sink").body(Body::from_stream(stream, Some(GIB))))
         .await
@@ -85,22 +87,4 @@ async fn one_gib_each_way_never_sits_in_memory() {
         "peak memory grew by {} MiB while streaming 2 GiB",
         grown >> 20
     );
-}
-
-/// An mpsc receiver as a `Stream`, without pulling in a stream-utilities crate.
-fn futures_stream(
-    mut rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
-) -> impl futures_core::Stream<Item = io::Result<Bytes>> + Send {
-    struct S(tokio::sync::mpsc::Receiver<io::Result<Bytes>>);
-    impl futures_core::Stream for S {
-        type Item = io::Result<Bytes>;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Self::Item>> {
-            self.0.poll_recv(cx)
-        }
-    }
-    let _ = &mut rx;
-    S(rx)
 }

@@ -4,8 +4,9 @@
 //! and on drop, no secret anywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -862,30 +863,10 @@ async fn renewal_margin_is_capped_at_half_the_lifetime() {
     assert!(!Token::new("x").expires_within(Duration::from_secs(3600)));
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // One thread, so the tasks the session and hyper spawn log into the subscriber below.
 #[tokio::test(flavor = "current_thread")]
 async fn no_token_or_password_in_debug_errors_or_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = support::capture_trace_logs();
 
     let lab = Lab::start(12).await;
     let session = lab.session();
@@ -926,7 +907,7 @@ async fn no_token_or_password_in_debug_errors_or_logs() {
     drop(dropped);
     assert!(eventually(|| lab.server.count(&lab.server.logouts) == 2).await);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("logged in"), "the session logs: {logs}");
     outputs.push(logs);
     for output in &outputs {
