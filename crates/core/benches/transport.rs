@@ -216,6 +216,19 @@ fn main() {
             }
         }
 
+        // `STORKIT_BENCH_PROFILE=core` (or `bare`) runs one client alone for 20 s, for
+        // `perf record` to look at one side.
+        if let Ok(which) = std::env::var("STORKIT_BENCH_PROFILE") {
+            let f = if which == "bare" {
+                let b = bare_once.clone();
+                drive(Duration::from_secs(20), move |i| b(i)).await
+            } else {
+                let c = core_once.clone();
+                drive(Duration::from_secs(20), move |i| c(i)).await
+            };
+            println!("profile {which}: {}", line(&f));
+            return;
+        }
         let mut core_total = Figures { requests: 0, wall: Duration::ZERO, cpu: Duration::ZERO };
         let mut bare_total = Figures { requests: 0, wall: Duration::ZERO, cpu: Duration::ZERO };
         let rps = |f: &Figures| f.requests as f64 / f.wall.as_secs_f64();

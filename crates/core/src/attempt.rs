@@ -72,70 +72,76 @@ impl Limits {
 
 /// Sends `request` to `node` and reads the response head (and the body unless
 /// streaming) before the deadline.
-pub(crate) async fn exchange(
-    node: &Node,
+///
+/// The request is handed to the connection pool before the returned future starts, so
+/// that future holds the pool's (boxed) response future, not a second copy of the
+/// request.
+pub(crate) fn exchange<'a>(
+    node: &'a Node,
     request: http::Request<HttpBody>,
-    limits: &Limits,
-) -> Result<Attempt, Error> {
+    limits: &'a Limits,
+) -> impl std::future::Future<Output = Result<Attempt, Error>> + 'a {
     let started = Instant::now();
-    // One timer for the whole exchange, head and body: a timer per body frame costs a
-    // timer-wheel insert and removal each time.
-    let timer = tokio::time::sleep_until(limits.deadline);
-    tokio::pin!(timer);
     let response = node.client.request(request);
-    tokio::pin!(response);
-    let response = loop {
-        tokio::select! {
-            biased;
-            r = &mut response => break r.map_err(classify_transport_error)?,
-            () = &mut timer => {
-                if let Some((idle, progress)) = &limits.upload_idle {
-                    // The upload is bounded by idle periods; once it is complete, the
-                    // head must follow within the attempt timeout.
-                    let (next, what) = if progress.is_done() {
-                        (progress.last() + limits.attempt_timeout, "no response before the deadline")
-                    } else {
-                        (progress.last() + *idle, "the upload made no progress within idle_timeout")
-                    };
-                    let next = limits.cap(next);
-                    if next > Instant::now() {
-                        timer.as_mut().reset(next);
-                        continue;
+    async move {
+        // One timer for the whole exchange, head and body: a timer per body frame costs a
+        // timer-wheel insert and removal each time.
+        let timer = tokio::time::sleep_until(limits.deadline);
+        tokio::pin!(timer);
+        tokio::pin!(response);
+        let response = loop {
+            tokio::select! {
+                biased;
+                r = &mut response => break r.map_err(classify_transport_error)?,
+                () = &mut timer => {
+                    if let Some((idle, progress)) = &limits.upload_idle {
+                        // The upload is bounded by idle periods; once it is complete, the
+                        // head must follow within the attempt timeout.
+                        let (next, what) = if progress.is_done() {
+                            (progress.last() + limits.attempt_timeout, "no response before the deadline")
+                        } else {
+                            (progress.last() + *idle, "the upload made no progress within idle_timeout")
+                        };
+                        let next = limits.cap(next);
+                        if next > Instant::now() {
+                            timer.as_mut().reset(next);
+                            continue;
+                        }
+                        return Err(timeout(what));
                     }
-                    return Err(timeout(what));
+                    return Err(timeout("no response before the deadline"));
                 }
-                return Err(timeout("no response before the deadline"));
             }
+        };
+        let first_byte = started.elapsed();
+        if limits.upload_idle.is_some() {
+            // The body that follows gets a full attempt timeout from the head on.
+            timer
+                .as_mut()
+                .reset(limits.cap(Instant::now() + limits.attempt_timeout));
         }
-    };
-    let first_byte = started.elapsed();
-    if limits.upload_idle.is_some() {
-        // The body that follows gets a full attempt timeout from the head on.
-        timer
-            .as_mut()
-            .reset(limits.cap(Instant::now() + limits.attempt_timeout));
+        let deadline = timer.deadline();
+        let meta = response.extensions().get::<ConnMeta>();
+        let connect = meta.and_then(ConnMeta::claim_connect_time);
+        let connection = meta.map(|m| m.id);
+        let (parts, body) = response.into_parts();
+        let reply = if limits.streaming {
+            Reply::Streaming { parts, body }
+        } else {
+            let body = collect(body, timer.as_mut(), limits.max_body).await?;
+            Reply::Buffered { parts, body }
+        };
+        Ok(Attempt {
+            reply,
+            node: node.ip,
+            started,
+            deadline,
+            connect,
+            connection,
+            first_byte,
+            total: started.elapsed(),
+        })
     }
-    let deadline = timer.deadline();
-    let meta = response.extensions().get::<ConnMeta>();
-    let connect = meta.and_then(ConnMeta::claim_connect_time);
-    let connection = meta.map(|m| m.id);
-    let (parts, body) = response.into_parts();
-    let reply = if limits.streaming {
-        Reply::Streaming { parts, body }
-    } else {
-        let body = collect(body, timer.as_mut(), limits.max_body).await?;
-        Reply::Buffered { parts, body }
-    };
-    Ok(Attempt {
-        reply,
-        node: node.ip,
-        started,
-        deadline,
-        connect,
-        connection,
-        first_byte,
-        total: started.elapsed(),
-    })
 }
 
 fn timeout(message: &str) -> Error {

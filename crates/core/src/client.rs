@@ -484,7 +484,7 @@ impl Client {
     /// Any HTTP status comes back as `Ok` once the retry policy is done with it; use
     /// [`Response::error_for_status`] or a vendor decoder to turn it into an error.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        let done = Box::pin(Operation::new(self, request, false).run()).await?;
+        let done = Operation::new(self, request, false).run().await?;
         let (method, path, request_id) = (done.method, done.path, done.request_id);
         let attempt = done.attempt;
         match attempt.reply {
@@ -515,7 +515,7 @@ impl Client {
     /// chunk by chunk under the attempt deadline, or under the idle timeout when one is
     /// set. The body is never buffered whole.
     pub async fn send_streaming(&self, request: Request) -> Result<StreamingResponse, Error> {
-        let done = Box::pin(Operation::new(self, request, true).run()).await?;
+        let done = Operation::new(self, request, true).run().await?;
         let (method, path, request_id) = (done.method, done.path, done.request_id);
         let attempt = done.attempt;
         let meta = Meta {

@@ -66,10 +66,12 @@ pub(crate) struct Operation<'c> {
     body: BodySource,
     auth: Option<Arc<dyn Authenticator>>,
     idempotent: bool,
-    attempt_timeout: Duration,
+    /// The request's URI (with the host name; the connector dials the chosen node).
+    uri: Uri,
     idle_timeout: Option<Duration>,
-    deadline: Option<Instant>,
-    streaming: bool,
+    /// The time limits of the current attempt; also holds the operation deadline, the
+    /// attempt timeout and whether the reply is streamed.
+    limits: Limits,
     started: Instant,
     sends: u32,
     retries: u32,
@@ -97,13 +99,19 @@ impl<'c> Operation<'c> {
             client,
             auth,
             idempotent,
-            attempt_timeout: request.timeout.unwrap_or(shared.request_timeout),
+            uri: Uri::default(),
             idle_timeout: request.idle_timeout.or(shared.idle_timeout),
-            deadline: request
-                .operation_timeout
-                .or(shared.operation_timeout)
-                .map(|d| started + d),
-            streaming,
+            limits: Limits {
+                deadline: started,
+                attempt_timeout: request.timeout.unwrap_or(shared.request_timeout),
+                upload_idle: None,
+                operation_deadline: request
+                    .operation_timeout
+                    .or(shared.operation_timeout)
+                    .map(|d| started + d),
+                max_body: shared.max_response_body,
+                streaming,
+            },
             started,
             body,
             request,
@@ -136,11 +144,13 @@ impl<'c> Operation<'c> {
             .with_attempts(self.sends)
     }
 
-    /// Runs the operation inside its tracing span. Callers box the returned future: the
-    /// state machine is large (the request, the exchange, the timer), and on the heap it
-    /// is written once instead of copied with every future that holds it up to the
-    /// caller's task.
-    pub(crate) async fn run(self) -> Result<Done, Error> {
+    /// Runs the operation inside its tracing span.
+    ///
+    /// The attempt loop is a large state machine (the request, the exchange, the timer).
+    /// It goes on the heap straight away, so it is written once there instead of being
+    /// copied into every future that holds it up to the caller's task; the rare, large
+    /// steps inside it (a DNS lookup, a login, a backoff) are boxed where they happen.
+    pub(crate) fn run(self) -> impl std::future::Future<Output = Result<Done, Error>> + 'c {
         let span = tracing::info_span!(
             "storkit.request",
             method = %self.request.method,
@@ -151,35 +161,38 @@ impl<'c> Operation<'c> {
             attempts = tracing::field::Empty,
         );
         let client = self.client;
-        let mut result = self.attempts().instrument(span.clone()).await;
-        match &mut result {
-            Ok(done) => {
-                let parts = done.attempt.reply.parts();
-                done.request_id = client.request_id(&parts.headers);
-                span.record("node", tracing::field::display(done.attempt.node));
-                span.record("status", parts.status.as_u16());
-                span.record("attempts", done.sends);
-                if let Some(id) = &done.request_id {
-                    span.record("request_id", id.as_str());
+        let attempts = Box::pin(Box::new(self).attempts());
+        async move {
+            let mut result = attempts.instrument(span.clone()).await;
+            match &mut result {
+                Ok(done) => {
+                    let parts = done.attempt.reply.parts();
+                    done.request_id = client.request_id(&parts.headers);
+                    span.record("node", tracing::field::display(done.attempt.node));
+                    span.record("status", parts.status.as_u16());
+                    span.record("attempts", done.sends);
+                    if let Some(id) = &done.request_id {
+                        span.record("request_id", id.as_str());
+                    }
+                }
+                Err(e) => {
+                    if let Some(node) = e.node() {
+                        span.record("node", tracing::field::display(node));
+                    }
+                    span.record("attempts", e.attempts());
+                    span.in_scope(|| tracing::debug!(error = %e, "request failed"));
                 }
             }
-            Err(e) => {
-                if let Some(node) = e.node() {
-                    span.record("node", tracing::field::display(node));
-                }
-                span.record("attempts", e.attempts());
-                span.in_scope(|| tracing::debug!(error = %e, "request failed"));
-            }
+            result
         }
-        result
     }
 
     /// The loop: one attempt, then the decision about it.
-    async fn attempts(mut self) -> Result<Done, Error> {
+    async fn attempts(mut self: Box<Self>) -> Result<Done, Error> {
         if let Some(e) = self.request.error.take() {
             return Err(self.context(e));
         }
-        let uri = self
+        self.uri = self
             .client
             .uri_for(&self.request)
             .map_err(|e| self.context(e))?;
@@ -200,11 +213,10 @@ impl<'c> Operation<'c> {
                             .with_source(e),
                     )
                 })?;
-            let (http_request, stamped) =
-                self.build(&uri, body).await.map_err(|e| self.context(e))?;
+            let (http_request, stamped) = self.build(body).await.map_err(|e| self.context(e))?;
             self.sends += 1;
-            let limits = self.limits(upload_idle);
-            let outcome = exchange(&node, http_request, &limits)
+            self.arm(upload_idle);
+            let outcome = exchange(&node, http_request, &self.limits)
                 .await
                 .map_err(|e| self.context(e).with_node(node.ip));
             if let (Ok(a), Some(auth)) = (&outcome, &self.auth) {
@@ -217,10 +229,11 @@ impl<'c> Operation<'c> {
                 }
                 Next::Reauthenticate => {
                     let renewed = match &self.auth {
-                        Some(auth) => self
-                            .within_deadline(auth.refresh(stamped), "credentials not renewed")
-                            .await
-                            .map_err(|e| self.context(e))?,
+                        Some(auth) => Box::pin(
+                            self.within_deadline(auth.refresh(stamped), "credentials not renewed"),
+                        )
+                        .await
+                        .map_err(|e| self.context(e))?,
                         None => false,
                     };
                     if !renewed {
@@ -236,7 +249,7 @@ impl<'c> Operation<'c> {
                         "retrying"
                     );
                     drop(outcome);
-                    self.wait(wait, refresh).await;
+                    Box::pin(self.wait(wait, refresh)).await;
                 }
             }
         }
@@ -258,8 +271,11 @@ impl<'c> Operation<'c> {
     /// the operation deadline.
     async fn choose_node(&self) -> Result<Node, Error> {
         let pool = &self.shared().pool;
-        self.within_deadline(pool.ensure_ready(), "no node address")
-            .await?;
+        if !pool.ready_now() {
+            // Rare (the first request, or every node gone): boxed, so the lookup's large
+            // state is not part of every request's future.
+            Box::pin(self.within_deadline(pool.ensure_ready(), "no node address")).await?;
+        }
         match self.request.node {
             Some(ip) => Ok(pool.node_for(ip)),
             None => pool.pick(&self.tried).ok_or_else(|| {
@@ -270,25 +286,20 @@ impl<'c> Operation<'c> {
 
     /// The HTTP request of one attempt, with fresh credentials; also returns the
     /// credentials' generation.
-    async fn build(
-        &self,
-        uri: &Uri,
-        body: HttpBody,
-    ) -> Result<(http::Request<HttpBody>, u64), Error> {
+    async fn build(&self, body: HttpBody) -> Result<(http::Request<HttpBody>, u64), Error> {
         let mut headers: HeaderMap = self.shared().default_headers.clone();
         for (name, value) in &self.request.headers {
             headers.insert(name.clone(), value.clone());
         }
         let mut generation = 0;
         if let Some(auth) = &self.auth {
-            self.within_deadline(auth.prepare(), "credentials not ready")
-                .await?;
+            Box::pin(self.within_deadline(auth.prepare(), "credentials not ready")).await?;
             generation = auth.generation();
             auth.stamp(&mut headers)?;
         }
         let mut builder = http::Request::builder()
             .method(self.request.method.clone())
-            .uri(uri.clone());
+            .uri(self.uri.clone());
         if let Some(h) = builder.headers_mut() {
             *h = headers;
         }
@@ -305,7 +316,7 @@ impl<'c> Operation<'c> {
         step: impl std::future::Future<Output = Result<T, Error>>,
         what: &str,
     ) -> Result<T, Error> {
-        match self.deadline {
+        match self.limits.operation_deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, step).await.map_err(|_| {
                 Error::new(ErrorKind::Timeout)
                     .with_message(format!("{what} before the operation deadline"))
@@ -314,20 +325,16 @@ impl<'c> Operation<'c> {
         }
     }
 
-    fn limits(&self, upload_idle: Option<(Duration, Arc<Progress>)>) -> Limits {
+    /// Sets the limits of the next attempt: its deadline starts now.
+    fn arm(&mut self, upload_idle: Option<(Duration, Arc<Progress>)>) {
         let now = Instant::now();
+        let limits = &mut self.limits;
         let first = match &upload_idle {
             Some((idle, _)) => now + *idle,
-            None => now + self.attempt_timeout,
+            None => now + limits.attempt_timeout,
         };
-        Limits {
-            deadline: self.deadline.map_or(first, |d| first.min(d)),
-            attempt_timeout: self.attempt_timeout,
-            upload_idle,
-            operation_deadline: self.deadline,
-            max_body: self.shared().max_response_body,
-            streaming: self.streaming,
-        }
+        limits.deadline = limits.operation_deadline.map_or(first, |d| first.min(d));
+        limits.upload_idle = upload_idle;
     }
 
     /// What to do after an attempt; see the module docs for the rules.
@@ -433,7 +440,8 @@ impl<'c> Operation<'c> {
 
     /// True when `wait` from now ends at or past the operation deadline.
     fn past_deadline(&self, wait: Duration) -> bool {
-        self.deadline
+        self.limits
+            .operation_deadline
             .is_some_and(|deadline| Instant::now() + wait >= deadline)
     }
 
@@ -449,7 +457,7 @@ impl<'c> Operation<'c> {
             .policy()
             .max_elapsed
             .saturating_sub(self.started.elapsed());
-        if let Some(deadline) = self.deadline {
+        if let Some(deadline) = self.limits.operation_deadline {
             budget = budget.min(deadline.saturating_duration_since(Instant::now()));
         }
         let pool = &self.shared().pool;
@@ -462,5 +470,26 @@ fn describe(outcome: &Result<Attempt, Error>) -> String {
     match outcome {
         Ok(a) => format!("HTTP {}", a.reply.parts().status.as_u16()),
         Err(e) => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    /// What `Client::send` adds to its caller's future is small: the attempt loop lives
+    /// on the heap, written there once.
+    #[test]
+    fn the_operation_future_the_caller_holds_is_small() {
+        let client = crate::Client::builder("http://size.example.test:1")
+            .nodes(vec![std::net::IpAddr::from([127, 0, 0, 1])])
+            .build()
+            .unwrap();
+        let op = super::Operation::new(&client, crate::Request::get("/a"), false);
+        let run = op.run();
+        assert!(
+            std::mem::size_of_val(&run) <= 256,
+            "the operation future is {} bytes",
+            std::mem::size_of_val(&run)
+        );
     }
 }

@@ -156,6 +156,20 @@ impl NodePool {
     /// Makes sure there are nodes (first use: concurrent requests share one lookup and its
     /// answer or error) and schedules a refresh when the DNS answer has expired. Requests
     /// never wait for a TTL refresh: they use the old answer.
+    /// True when the pool has nodes to pick from without waiting; starts a background
+    /// refresh when their TTL has passed. False means [`ensure_ready`](Self::ensure_ready)
+    /// must wait for a lookup.
+    pub(crate) fn ready_now(self: &Arc<Self>) -> bool {
+        let (nodes, valid_until, _) = self.snapshot();
+        if nodes.is_empty() {
+            return false;
+        }
+        if valid_until.is_some_and(|t| Instant::now() >= t) {
+            self.refresh_in_background();
+        }
+        true
+    }
+
     pub(crate) async fn ensure_ready(self: &Arc<Self>) -> Result<(), Error> {
         let (nodes, valid_until, _) = self.snapshot();
         if nodes.is_empty() {
