@@ -497,6 +497,7 @@ impl Client {
                     path,
                     node: attempt.node,
                     attempts: done.sends,
+                    resent_after_unknown: done.resent_after_unknown,
                     request_id,
                     timings: Timings {
                         connect: attempt.connect,
@@ -523,6 +524,7 @@ impl Client {
             path: path.clone(),
             node: attempt.node,
             attempts: done.sends,
+            resent_after_unknown: done.resent_after_unknown,
             request_id,
             timings: Timings {
                 connect: attempt.connect,

@@ -41,6 +41,8 @@ use crate::retry::{Outcome, RequestView, RetryPolicy, Verdict, default_verdict};
 pub(crate) struct Done {
     pub(crate) attempt: Attempt,
     pub(crate) sends: u32,
+    /// An earlier attempt may have reached the server without an answer.
+    pub(crate) resent_after_unknown: bool,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) method: http::Method,
     pub(crate) path: String,
@@ -259,6 +261,7 @@ impl<'c> Operation<'c> {
         Done {
             attempt,
             sends: self.sends,
+            resent_after_unknown: self.unknown_outcome,
             idle_timeout: self.idle_timeout,
             method: self.request.method.clone(),
             path: std::mem::take(&mut self.request.path),

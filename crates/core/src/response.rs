@@ -37,6 +37,7 @@ pub(crate) struct Meta {
     pub(crate) path: String,
     pub(crate) node: IpAddr,
     pub(crate) attempts: u32,
+    pub(crate) resent_after_unknown: bool,
     pub(crate) request_id: Option<String>,
     pub(crate) timings: Timings,
     pub(crate) connection: Option<u64>,
@@ -146,6 +147,14 @@ impl Response {
         self.meta.attempts
     }
 
+    /// True when this response answers a resend made after an earlier attempt whose
+    /// outcome is unknown (it may have reached the server). A vendor crate reads a
+    /// `409 Conflict` or `404 Not Found` to such a resend as the trace of its own earlier
+    /// attempt, not as someone else's object.
+    pub fn resent_after_unknown_outcome(&self) -> bool {
+        self.meta.resent_after_unknown
+    }
+
     /// The server's request id, when it sent one.
     pub fn request_id(&self) -> Option<&str> {
         self.meta.request_id.as_deref()
@@ -245,6 +254,14 @@ impl StreamingResponse {
     /// Attempts made.
     pub fn attempts(&self) -> u32 {
         self.meta.attempts
+    }
+
+    /// True when this response answers a resend made after an earlier attempt whose
+    /// outcome is unknown (it may have reached the server). A vendor crate reads a
+    /// `409 Conflict` or `404 Not Found` to such a resend as the trace of its own earlier
+    /// attempt, not as someone else's object.
+    pub fn resent_after_unknown_outcome(&self) -> bool {
+        self.meta.resent_after_unknown
     }
 
     /// The server's request id, when it sent one.
@@ -447,6 +464,7 @@ mod xml_tests {
                 path: "/proc".to_owned(),
                 node: IpAddr::from([127, 0, 0, 2]),
                 attempts: 1,
+                resent_after_unknown: false,
                 request_id: None,
                 timings: Timings {
                     connect: None,

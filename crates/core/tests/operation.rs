@@ -195,6 +195,10 @@ async fn a_classifier_cannot_resend_a_post_that_may_have_landed() {
         .unwrap();
     assert_eq!(r.attempts(), 2);
     assert_eq!(*insistent.seen.lock().unwrap(), vec![(1, false), (2, true)]);
+    // The caller learns it too: a 409 to this answer would be the trace of attempt 1.
+    assert!(r.resent_after_unknown_outcome());
+    let first_time = c.send(Request::put("/sink").body("once")).await.unwrap();
+    assert!(!first_time.resent_after_unknown_outcome());
 }
 
 #[tokio::test]
