@@ -3,6 +3,14 @@
 //!
 //! Work in progress (issue 11): the modules below are filled in step by step.
 
+pub mod client;
 pub mod error;
+mod hashing;
+pub mod objects;
 
+pub use client::{HcpClient, HcpClientBuilder, Interface, Resolution, ServiceTimes, object_path};
 pub use error::{HcpError, HcpErrorExt};
+pub use objects::{
+    DeleteOptions, GetOptions, ObjectReader, PutBody, PutOptions, PutResult, SystemMetadata,
+};
+pub use storkit_core::{Error, ErrorKind, TlsPolicy};
