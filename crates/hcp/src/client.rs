@@ -15,6 +15,7 @@ use storkit_core::{
 };
 
 use crate::error::HcpError;
+use crate::replica::{Access, Health, ReplicaStrategy, run_routed};
 
 /// Ports on which hcpsdk (and this crate, unless told otherwise) speaks TLS: 443 (data),
 /// 8000 (management console) and 9090 (MAPI).
@@ -64,6 +65,13 @@ pub struct HcpClientBuilder {
     operation_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     interface: Interface,
+    replica: Option<ReplicaChoice>,
+    recheck_after: Duration,
+}
+
+enum ReplicaChoice {
+    Fqdn(String, ReplicaStrategy),
+    Client(HcpClient, ReplicaStrategy),
 }
 
 impl fmt::Debug for HcpClientBuilder {
@@ -163,9 +171,56 @@ impl HcpClientBuilder {
         self
     }
 
+    /// A replica system at `fqdn`, reached like this one (same port, TLS, resolution,
+    /// credentials and timeouts), used as `strategy` says (see [`crate::replica`]).
+    pub fn replica(mut self, fqdn: impl Into<String>, strategy: ReplicaStrategy) -> Self {
+        self.replica = Some(ReplicaChoice::Fqdn(fqdn.into(), strategy));
+        self
+    }
+
+    /// A replica system reached through its own client (other credentials, CA or DNS).
+    pub fn replica_client(mut self, replica: HcpClient, strategy: ReplicaStrategy) -> Self {
+        self.replica = Some(ReplicaChoice::Client(replica, strategy));
+        self
+    }
+
+    /// How long the primary is skipped after it was found unavailable (default 30 s).
+    pub fn replica_recheck_after(mut self, d: Duration) -> Self {
+        self.recheck_after = d;
+        self
+    }
+
     /// The client. Nothing is resolved or connected yet: the first request (or
     /// [`HcpClient::addresses`]) looks the name up.
-    pub fn build(self) -> Result<HcpClient, Error> {
+    pub fn build(mut self) -> Result<HcpClient, Error> {
+        let replica = match self.replica.take() {
+            None => None,
+            Some(ReplicaChoice::Client(client, strategy)) => Some((client, strategy)),
+            Some(ReplicaChoice::Fqdn(fqdn, strategy)) => {
+                let b = HcpClientBuilder {
+                    fqdn,
+                    port: self.port,
+                    https: self.https,
+                    tls: self.tls.clone(),
+                    resolution: self.resolution.clone(),
+                    auth: self.auth.clone(),
+                    timeout: self.timeout,
+                    connect_timeout: self.connect_timeout,
+                    idle_timeout: self.idle_timeout,
+                    operation_timeout: self.operation_timeout,
+                    retry: self.retry.clone(),
+                    interface: self.interface,
+                    replica: None,
+                    recheck_after: self.recheck_after,
+                };
+                Some((b.build()?, strategy))
+            }
+        };
+        let replica = replica.map(|(client, strategy)| Replica {
+            client,
+            strategy,
+            health: Health::new(self.recheck_after),
+        });
         let https = self.https.unwrap_or(TLS_PORTS.contains(&self.port));
         let scheme = if https { "https" } else { "http" };
         let mut b = Client::builder(format!("{scheme}://{}:{}", self.fqdn, self.port))
@@ -202,6 +257,7 @@ impl HcpClientBuilder {
                 port: self.port,
                 https,
                 interface: self.interface,
+                replica,
             }),
         })
     }
@@ -213,6 +269,13 @@ struct Inner {
     port: u16,
     https: bool,
     interface: Interface,
+    replica: Option<Replica>,
+}
+
+struct Replica {
+    client: HcpClient,
+    strategy: ReplicaStrategy,
+    health: Health,
 }
 
 /// A client for one HCP name: a namespace (`ns.tenant.domain`) for objects and namespace
@@ -254,6 +317,8 @@ impl HcpClient {
             operation_timeout: None,
             retry: None,
             interface: Interface::Native,
+            replica: None,
+            recheck_after: Duration::from_secs(30),
         }
     }
 
@@ -307,8 +372,36 @@ impl HcpClient {
                 port,
                 https: self.inner.https,
                 interface: self.inner.interface,
+                replica: None,
             }),
         })
+    }
+
+    /// The replica system's client and strategy, when one is configured.
+    pub fn replica(&self) -> Option<(&HcpClient, ReplicaStrategy)> {
+        self.inner.replica.as_ref().map(|r| (&r.client, r.strategy))
+    }
+
+    /// True while the primary counts as unavailable (it failed and its recheck time has
+    /// not come).
+    pub fn primary_unavailable(&self) -> bool {
+        self.inner
+            .replica
+            .as_ref()
+            .is_some_and(|r| r.health.primary_down())
+    }
+
+    /// Runs `op` on the system the replica strategy names for `access`, moving to the
+    /// other one when the first is unavailable.
+    pub(crate) async fn routed<T, F, Fut>(&self, access: Access, op: F) -> Result<T, Error>
+    where
+        F: Fn(HcpClient) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        match &self.inner.replica {
+            None => op(self.clone()).await,
+            Some(r) => run_routed(r.strategy, &r.health, access, self, &r.client, op).await,
+        }
     }
 
     /// A request at the connection level: any method, a path sent as the object name it

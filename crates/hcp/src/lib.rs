@@ -7,10 +7,12 @@ pub mod client;
 pub mod error;
 mod hashing;
 pub mod objects;
+pub mod replica;
 
 pub use client::{HcpClient, HcpClientBuilder, Interface, Resolution, ServiceTimes, object_path};
 pub use error::{HcpError, HcpErrorExt};
 pub use objects::{
     DeleteOptions, GetOptions, ObjectReader, PutBody, PutOptions, PutResult, SystemMetadata,
 };
+pub use replica::ReplicaStrategy;
 pub use storkit_core::{Error, ErrorKind, TlsPolicy};

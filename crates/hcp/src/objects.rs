@@ -14,13 +14,12 @@ use sha2::{Digest, Sha256};
 use storkit_core::http::{HeaderMap, Method, StatusCode};
 use storkit_core::{Body, Error, Request, ResponseBody};
 
-use crate::client::{
-    HcpClient, ServiceTimes, object_path, status_error, streaming_status_error,
-};
+use crate::client::{HcpClient, ServiceTimes, object_path, status_error, streaming_status_error};
 use crate::error::HcpError;
 use crate::hashing::{
     HashState, HashingReader, HashingStream, hcp_sha256, is_sha256, same_hash, sha256_of,
 };
+use crate::replica::Access;
 
 type BoxStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
@@ -40,7 +39,9 @@ impl fmt::Debug for PutBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
             Source::Bytes(b) => write!(f, "PutBody::Bytes({} bytes)", b.len()),
-            Source::File { path, len } => write!(f, "PutBody::File({}, {len} bytes)", path.display()),
+            Source::File { path, len } => {
+                write!(f, "PutBody::File({}, {len} bytes)", path.display())
+            }
             Source::Stream(_, len) => write!(f, "PutBody::Stream({len:?} bytes)"),
         }
     }
@@ -83,15 +84,17 @@ impl PutBody {
         self.len() == Some(0)
     }
 
-    /// The core body and the state that hashes it while it is sent.
-    fn into_body(self) -> Result<(Body, Arc<HashState>, Option<String>), Error> {
+    /// The core body for one system, and the state that hashes it while it is sent.
+    /// Bytes and files can be produced again (for the replica); a stream only once.
+    fn to_body(&self) -> Result<(Body, Arc<HashState>, Option<String>), Error> {
         let state = HashState::new();
-        match self.source {
+        match &self.source {
             Source::Bytes(b) => {
-                let hash = sha256_of(&b);
-                Ok((Body::from(b), state, Some(hash)))
+                let hash = sha256_of(b);
+                Ok((Body::from(b.clone()), state, Some(hash)))
             }
             Source::File { path, len } => {
+                let (path, len) = (path.clone(), *len);
                 let s = Arc::clone(&state);
                 let body = Body::replayable(Some(len), move || {
                     let (path, s) = (path.clone(), Arc::clone(&s));
@@ -109,7 +112,7 @@ impl PutBody {
                     .unwrap_or_else(PoisonError::into_inner)
                     .take()
                     .ok_or_else(|| Error::config("the upload stream was already used"))?;
-                let body = Body::from_stream(HashingStream::new(stream, Arc::clone(&state)), len);
+                let body = Body::from_stream(HashingStream::new(stream, Arc::clone(&state)), *len);
                 Ok((body, state, None))
             }
         }
@@ -444,32 +447,26 @@ fn unquote(s: String) -> String {
 }
 
 impl HcpClient {
-    /// Stores an object at `path` (for example `/rest/dir/name.txt`; the name may hold any
-    /// character). SHA-256 is computed while the body is sent and compared with the
-    /// `X-HCP-Hash` HCP returns: a mismatch is an [`HcpError::HashMismatch`] error naming
-    /// the object and both hashes (the object stays stored; delete it or store it again).
-    ///
-    /// A PUT whose first attempt went unanswered may be resent; when the resend meets
-    /// `409 Conflict`, the stored object's hash decides: equal to the sent one, the first
-    /// attempt stored it and the result says `recovered`; different, it is someone else's
-    /// object and the 409 is returned as an error. A 409 to a first attempt is always an
-    /// error ([`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict)).
-    pub async fn put(
+    /// [`put`](Self::put) on this system only.
+    pub(crate) async fn put_direct(
         &self,
         path: &str,
-        body: impl Into<PutBody>,
+        body: &PutBody,
         options: &PutOptions,
     ) -> Result<PutResult, Error> {
-        let (body, state, known_hash) = body.into().into_body()?;
+        let (body, state, known_hash) = body.to_body()?;
         let request = options.apply(Request::put(object_path(path)).body(body));
         let r = self.send(request).await?;
         let computed = || known_hash.clone().unwrap_or_else(|| state.finish().0);
         if r.status() == StatusCode::CONFLICT && r.resent_after_unknown_outcome() {
             let computed = computed();
-            let stored = self.head_headers(path).await?;
+            let stored = self.head_headers_direct(path).await?;
             let stored_hash = header(&stored, "x-hcp-hash").unwrap_or_default();
             if same_hash(&stored_hash, &computed) {
-                tracing::info!(path, "PUT resent after an unknown outcome met 409; the stored hash matches");
+                tracing::info!(
+                    path,
+                    "PUT resent after an unknown outcome met 409; the stored hash matches"
+                );
                 return Ok(PutResult {
                     path: path.to_owned(),
                     hash: stored_hash,
@@ -512,8 +509,12 @@ impl HcpClient {
         })
     }
 
-    /// Reads an object as a stream of chunks; see [`GetOptions`] for verification.
-    pub async fn get(&self, path: &str, options: &GetOptions) -> Result<ObjectReader, Error> {
+    /// [`get`](Self::get) on this system only.
+    pub(crate) async fn get_direct(
+        &self,
+        path: &str,
+        options: &GetOptions,
+    ) -> Result<ObjectReader, Error> {
         let r = self.send_streaming(Request::get(object_path(path))).await?;
         if r.status() != StatusCode::OK {
             return Err(streaming_status_error(&r));
@@ -538,8 +539,8 @@ impl HcpClient {
         self.get(path, &GetOptions::default()).await?.bytes().await
     }
 
-    /// The object's headers (`HEAD`): every `X-HCP-*` metadata header.
-    pub async fn head_headers(&self, path: &str) -> Result<HeaderMap, Error> {
+    /// [`head_headers`](Self::head_headers) on this system only.
+    pub(crate) async fn head_headers_direct(&self, path: &str) -> Result<HeaderMap, Error> {
         let r = self.send(Request::head(object_path(path))).await?;
         if r.status() != StatusCode::OK {
             return Err(status_error(&r));
@@ -547,9 +548,8 @@ impl HcpClient {
         Ok(r.headers().clone())
     }
 
-    /// True when an object (or directory) exists at `path`; `404` is `false`, any other
-    /// failure an error.
-    pub async fn exists(&self, path: &str) -> Result<bool, Error> {
+    /// [`exists`](Self::exists) on this system only.
+    pub(crate) async fn exists_direct(&self, path: &str) -> Result<bool, Error> {
         let r = self.send(Request::head(object_path(path))).await?;
         match r.status() {
             StatusCode::OK => Ok(true),
@@ -558,9 +558,12 @@ impl HcpClient {
         }
     }
 
-    /// Deletes an object (or an empty directory). A DELETE resent after an unknown outcome
-    /// that meets `404` deleted the object the first time and succeeds.
-    pub async fn delete(&self, path: &str, options: &DeleteOptions) -> Result<(), Error> {
+    /// [`delete`](Self::delete) on this system only.
+    pub(crate) async fn delete_direct(
+        &self,
+        path: &str,
+        options: &DeleteOptions,
+    ) -> Result<(), Error> {
         let mut request = Request::delete(object_path(path));
         if let Some(reason) = &options.privileged_reason {
             request = request.query("privileged", "true").query("reason", reason);
@@ -576,9 +579,8 @@ impl HcpClient {
         }
     }
 
-    /// Creates a directory (and any missing parents). An existing one is a
-    /// [`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict) error, unless a resend after an unknown outcome met it.
-    pub async fn create_directory(&self, path: &str) -> Result<(), Error> {
+    /// [`create_directory`](Self::create_directory) on this system only.
+    pub(crate) async fn create_directory_direct(&self, path: &str) -> Result<(), Error> {
         let r = self
             .send(Request::put(object_path(path)).query("type", "directory"))
             .await?;
@@ -589,8 +591,8 @@ impl HcpClient {
         }
     }
 
-    /// The raw listing XML of a directory (`GET` on the directory).
-    pub async fn list_directory_xml(&self, path: &str) -> Result<Bytes, Error> {
+    /// [`list_directory_xml`](Self::list_directory_xml) on this system only.
+    pub(crate) async fn list_directory_xml_direct(&self, path: &str) -> Result<Bytes, Error> {
         let r = self.send(Request::get(object_path(path))).await?;
         if r.status() != StatusCode::OK {
             return Err(status_error(&r));
@@ -598,17 +600,16 @@ impl HcpClient {
         Ok(r.into_body())
     }
 
-    /// Stores custom metadata (an annotation; the default one when `annotation` is
-    /// `None`).
-    pub async fn put_custom_metadata(
+    /// [`put_custom_metadata`](Self::put_custom_metadata) on this system only.
+    pub(crate) async fn put_custom_metadata_direct(
         &self,
         path: &str,
         annotation: Option<&str>,
-        xml: impl Into<Bytes>,
+        xml: Bytes,
     ) -> Result<(), Error> {
         let mut request = Request::put(object_path(path))
             .query("type", "custom-metadata")
-            .body(Body::from(xml.into()));
+            .body(Body::from(xml));
         if let Some(a) = annotation {
             request = request.query("annotation", a);
         }
@@ -619,8 +620,8 @@ impl HcpClient {
         }
     }
 
-    /// Reads custom metadata; `None` when the object has no such annotation (`204`).
-    pub async fn get_custom_metadata(
+    /// [`get_custom_metadata`](Self::get_custom_metadata) on this system only.
+    pub(crate) async fn get_custom_metadata_direct(
         &self,
         path: &str,
         annotation: Option<&str>,
@@ -637,9 +638,8 @@ impl HcpClient {
         }
     }
 
-    /// Changes system metadata with a POST. Nothing to change is a config error and sends
-    /// nothing.
-    pub async fn set_system_metadata(
+    /// [`set_system_metadata`](Self::set_system_metadata) on this system only.
+    pub(crate) async fn set_system_metadata_direct(
         &self,
         path: &str,
         metadata: &SystemMetadata,
@@ -676,6 +676,123 @@ impl HcpClient {
     }
 }
 
+/// The typed object API. With a replica configured, each call goes to the system its
+/// [`ReplicaStrategy`](crate::ReplicaStrategy) names (reads and writes separately).
+impl HcpClient {
+    /// Stores an object at `path` (for example `/rest/dir/name.txt`; the name may hold any
+    /// character). SHA-256 is computed while the body is sent and compared with the
+    /// `X-HCP-Hash` HCP returns: a mismatch is an [`HcpError::HashMismatch`] error naming
+    /// the object and both hashes (the object stays stored; delete it or store it again).
+    ///
+    /// A PUT whose first attempt went unanswered may be resent; when the resend meets
+    /// `409 Conflict`, the stored object's hash decides: equal to the sent one, the first
+    /// attempt stored it and the result says `recovered`; different, it is someone else's
+    /// object and the 409 is returned as an error. A 409 to a first attempt is always an
+    /// error ([`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict)).
+    pub async fn put(
+        &self,
+        path: &str,
+        body: impl Into<PutBody>,
+        options: &PutOptions,
+    ) -> Result<PutResult, Error> {
+        let body = &body.into();
+        self.routed(Access::Write, |c| async move {
+            c.put_direct(path, body, options).await
+        })
+        .await
+    }
+
+    /// Reads an object as a stream of chunks; see [`GetOptions`] for verification.
+    pub async fn get(&self, path: &str, options: &GetOptions) -> Result<ObjectReader, Error> {
+        self.routed(Access::Read, |c| async move {
+            c.get_direct(path, options).await
+        })
+        .await
+    }
+
+    /// The object's headers (`HEAD`): every `X-HCP-*` metadata header.
+    pub async fn head_headers(&self, path: &str) -> Result<HeaderMap, Error> {
+        self.routed(Access::Read, |c| async move {
+            c.head_headers_direct(path).await
+        })
+        .await
+    }
+
+    /// True when an object (or directory) exists at `path`; `404` is `false`, any other
+    /// failure an error.
+    pub async fn exists(&self, path: &str) -> Result<bool, Error> {
+        self.routed(Access::Read, |c| async move { c.exists_direct(path).await })
+            .await
+    }
+
+    /// Deletes an object (or an empty directory). A DELETE resent after an unknown outcome
+    /// that meets `404` deleted the object the first time and succeeds.
+    pub async fn delete(&self, path: &str, options: &DeleteOptions) -> Result<(), Error> {
+        self.routed(Access::Write, |c| async move {
+            c.delete_direct(path, options).await
+        })
+        .await
+    }
+
+    /// Creates a directory (and any missing parents). An existing one is a
+    /// [`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict) error, unless a resend after an unknown outcome met it.
+    pub async fn create_directory(&self, path: &str) -> Result<(), Error> {
+        self.routed(Access::Write, |c| async move {
+            c.create_directory_direct(path).await
+        })
+        .await
+    }
+
+    /// The raw listing XML of a directory (`GET` on the directory).
+    pub async fn list_directory_xml(&self, path: &str) -> Result<Bytes, Error> {
+        self.routed(Access::Read, |c| async move {
+            c.list_directory_xml_direct(path).await
+        })
+        .await
+    }
+
+    /// Stores custom metadata (an annotation; the default one when `annotation` is
+    /// `None`).
+    pub async fn put_custom_metadata(
+        &self,
+        path: &str,
+        annotation: Option<&str>,
+        xml: impl Into<Bytes>,
+    ) -> Result<(), Error> {
+        let xml = xml.into();
+        self.routed(Access::Write, |c| {
+            let xml = xml.clone();
+            async move { c.put_custom_metadata_direct(path, annotation, xml).await }
+        })
+        .await
+    }
+
+    /// Reads custom metadata; `None` when the object has no such annotation (`204`).
+    pub async fn get_custom_metadata(
+        &self,
+        path: &str,
+        annotation: Option<&str>,
+    ) -> Result<Option<Bytes>, Error> {
+        self.routed(Access::Read, |c| async move {
+            c.get_custom_metadata_direct(path, annotation).await
+        })
+        .await
+    }
+
+    /// Changes system metadata with a POST. Nothing to change is a config error and sends
+    /// nothing.
+    pub async fn set_system_metadata(
+        &self,
+        path: &str,
+        metadata: &SystemMetadata,
+    ) -> Result<(), Error> {
+        self.routed(Access::Write, |c| async move {
+            c.set_system_metadata_direct(path, metadata).await
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,7 +806,10 @@ mod tests {
             .retention("A+10y")
             .param("x", "a b")
             .apply(Request::put("/rest/a"));
-        assert_eq!(r.query_string(), "index=true&shred=false&retention=A%2B10y&x=a+b");
+        assert_eq!(
+            r.query_string(),
+            "index=true&shred=false&retention=A%2B10y&x=a+b"
+        );
     }
 
     #[test]
@@ -698,7 +818,10 @@ mod tests {
         if let Source::Stream(slot, _) = &body.source {
             slot.lock().unwrap_or_else(PoisonError::into_inner).take();
         }
-        assert_eq!(body.into_body().err().map(|e| e.kind()), Some(ErrorKind::Config));
+        assert_eq!(
+            body.to_body().err().map(|e| e.kind()),
+            Some(ErrorKind::Config)
+        );
     }
 
     fn futures_empty() -> impl Stream<Item = io::Result<Bytes>> + Send {
