@@ -132,6 +132,11 @@ impl HcpClientBuilder {
         self
     }
 
+    /// Native credentials: `Authorization: HCP ...` and the `hcp-ns-auth` cookie.
+    pub fn credentials(self, user: &str, password: &str) -> Self {
+        self.auth(crate::HcpAuth::native(user, password))
+    }
+
     /// The time one attempt may take up to the last byte of a buffered response, and up
     /// to the response head of a streamed one (default 30 s, hcpsdk's `timeout`).
     pub fn timeout(mut self, d: Duration) -> Self {

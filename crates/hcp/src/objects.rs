@@ -591,15 +591,6 @@ impl HcpClient {
         }
     }
 
-    /// [`list_directory_xml`](Self::list_directory_xml) on this system only.
-    pub(crate) async fn list_directory_xml_direct(&self, path: &str) -> Result<Bytes, Error> {
-        let r = self.send(Request::get(object_path(path))).await?;
-        if r.status() != StatusCode::OK {
-            return Err(status_error(&r));
-        }
-        Ok(r.into_body())
-    }
-
     /// [`put_custom_metadata`](Self::put_custom_metadata) on this system only.
     pub(crate) async fn put_custom_metadata_direct(
         &self,
@@ -739,14 +730,6 @@ impl HcpClient {
     pub async fn create_directory(&self, path: &str) -> Result<(), Error> {
         self.routed(Access::Write, |c| async move {
             c.create_directory_direct(path).await
-        })
-        .await
-    }
-
-    /// The raw listing XML of a directory (`GET` on the directory).
-    pub async fn list_directory_xml(&self, path: &str) -> Result<Bytes, Error> {
-        self.routed(Access::Read, |c| async move {
-            c.list_directory_xml_direct(path).await
         })
         .await
     }
