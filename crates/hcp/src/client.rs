@@ -67,6 +67,7 @@ pub struct HcpClientBuilder {
     interface: Interface,
     replica: Option<ReplicaChoice>,
     recheck_after: Duration,
+    mapi_port: u16,
 }
 
 enum ReplicaChoice {
@@ -176,6 +177,12 @@ impl HcpClientBuilder {
         self
     }
 
+    /// The port MAPI listens on (default 9090); [`HcpClient::mapi`] checks it.
+    pub fn mapi_port(mut self, port: u16) -> Self {
+        self.mapi_port = port;
+        self
+    }
+
     /// A replica system at `fqdn`, reached like this one (same port, TLS, resolution,
     /// credentials and timeouts), used as `strategy` says (see [`crate::replica`]).
     pub fn replica(mut self, fqdn: impl Into<String>, strategy: ReplicaStrategy) -> Self {
@@ -217,6 +224,7 @@ impl HcpClientBuilder {
                     interface: self.interface,
                     replica: None,
                     recheck_after: self.recheck_after,
+                    mapi_port: self.mapi_port,
                 };
                 Some((b.build()?, strategy))
             }
@@ -263,6 +271,7 @@ impl HcpClientBuilder {
                 https,
                 interface: self.interface,
                 replica,
+                mapi_port: self.mapi_port,
             }),
         })
     }
@@ -275,6 +284,7 @@ struct Inner {
     https: bool,
     interface: Interface,
     replica: Option<Replica>,
+    mapi_port: u16,
 }
 
 struct Replica {
@@ -324,6 +334,7 @@ impl HcpClient {
             interface: Interface::Native,
             replica: None,
             recheck_after: Duration::from_secs(30),
+            mapi_port: P_MAPI,
         }
     }
 
@@ -340,6 +351,11 @@ impl HcpClient {
     /// True when the client speaks TLS.
     pub fn is_https(&self) -> bool {
         self.inner.https
+    }
+
+    /// The port MAPI listens on.
+    pub fn mapi_port(&self) -> u16 {
+        self.inner.mapi_port
     }
 
     /// The interface.
@@ -378,6 +394,7 @@ impl HcpClient {
                 https: self.inner.https,
                 interface: self.inner.interface,
                 replica: None,
+                mapi_port: self.inner.mapi_port,
             }),
         })
     }
@@ -511,13 +528,7 @@ impl<'c> RawRequest<'c> {
     /// Sends it and returns once the response head arrives; read the body in chunks.
     pub async fn send_streaming(self) -> Result<RawStreamingResponse, Error> {
         let r = self.client.send_streaming(self.request).await?;
-        Ok(RawStreamingResponse {
-            status: r.status(),
-            headers: r.headers().clone(),
-            address: r.node(),
-            timings: r.timings(),
-            body: r.into_body(),
-        })
+        Ok(RawStreamingResponse::from_core(r))
     }
 }
 
@@ -602,6 +613,16 @@ pub struct RawStreamingResponse {
 }
 
 impl RawStreamingResponse {
+    pub(crate) fn from_core(r: StreamingResponse) -> Self {
+        RawStreamingResponse {
+            status: r.status(),
+            headers: r.headers().clone(),
+            address: r.node(),
+            timings: r.timings(),
+            body: r.into_body(),
+        }
+    }
+
     /// The next chunk, `None` at the end. The connection goes back to the pool (and its
     /// idle clock starts) at the end or when this response is dropped.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod client;
 pub mod error;
 mod hashing;
+pub mod mapi;
 pub mod mapi_types;
 pub mod metadata;
 mod namespace;
