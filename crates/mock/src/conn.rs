@@ -620,6 +620,14 @@ async fn answer(
         Some(FaultAction::TruncatedBody { declared_len, body }) => {
             cut_short(declared_len, body, &conn, false)
         }
+        Some(FaultAction::CorruptBody { at }) => server.handler.call(req, ctx).await.map(|inner| {
+            CorruptingBody {
+                inner,
+                at,
+                offset: 0,
+            }
+            .boxed_unsync()
+        }),
         Some(FaultAction::ResetMidUpload { after_bytes }) => {
             let mut body = req.into_body();
             let mut received = 0u64;
@@ -694,6 +702,52 @@ impl Body for CutShortBody {
         }
         self.conn.arm_after_flush(self.reset);
         Poll::Pending
+    }
+}
+
+/// The handler's body with one byte's bits inverted on the way out.
+struct CorruptingBody {
+    inner: MockBody,
+    at: u64,
+    offset: u64,
+}
+
+impl Body for CorruptingBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        let Poll::Ready(Some(Ok(frame))) = polled else {
+            return polled;
+        };
+        let frame = match frame.into_data() {
+            Ok(data) => {
+                let start = self.offset;
+                self.offset += data.len() as u64;
+                match usize::try_from(self.at.wrapping_sub(start)) {
+                    Ok(i) if self.at >= start && i < data.len() => {
+                        let mut bytes = data.to_vec();
+                        bytes[i] = !bytes[i];
+                        Frame::data(Bytes::from(bytes))
+                    }
+                    _ => Frame::data(data),
+                }
+            }
+            Err(frame) => frame,
+        };
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -272,6 +272,13 @@ pub enum FaultAction {
         /// The body, sent with its exact `Content-Length`.
         body: Bytes,
     },
+    /// Let the handler answer, then invert the bits of the response body's byte at offset
+    /// `at` (nothing changes when the body is shorter): data corrupted on the way, with
+    /// every header intact, which only an end-to-end hash catches.
+    CorruptBody {
+        /// The offset of the corrupted byte.
+        at: u64,
+    },
     /// Answer `200` with `Content-Length: declared_len`, send `body` (shorter), then close.
     TruncatedBody {
         /// The announced body length.
@@ -342,7 +349,7 @@ impl FaultAction {
     /// A short stable name, recorded in [`LoggedRequest::fault`](crate::LoggedRequest::fault)
     /// and [`ConnRecord::fault`](crate::ConnRecord::fault): `close_on_accept`,
     /// `stall_handshake`, `reset_mid_upload`, `close_before_response`, `reset_mid_body`,
-    /// `delay_headers`, `respond`, `truncated_body`.
+    /// `delay_headers`, `respond`, `corrupt_body`, `truncated_body`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::CloseOnAccept => "close_on_accept",
@@ -352,6 +359,7 @@ impl FaultAction {
             Self::ResetMidBody { .. } => "reset_mid_body",
             Self::DelayHeaders(_) => "delay_headers",
             Self::Respond { .. } => "respond",
+            Self::CorruptBody { .. } => "corrupt_body",
             Self::TruncatedBody { .. } => "truncated_body",
         }
     }

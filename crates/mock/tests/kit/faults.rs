@@ -11,7 +11,7 @@ use storkit_mock::{Closer, Fault, FaultAction, MockServer, ServerConfig, body};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{NODE_A, NODE_B, get, plain_client, send};
+use crate::support::{NODE_A, NODE_B, get, ip3, plain_client, send};
 
 async fn demo_server(ips: &[std::net::IpAddr]) -> MockServer {
     MockServer::start(ServerConfig::new().ips(ips.iter().copied()), DemoApp::new())
@@ -217,6 +217,29 @@ async fn reset_mid_body_resets_the_connection() {
             .entries()
             .iter()
             .all(|e| e.fault.as_deref() == Some("reset_mid_body") && e.status == Some(200))
+    );
+}
+
+#[tokio::test]
+async fn a_corrupted_body_keeps_its_headers_and_length() {
+    let server = demo_server(&[ip3(30)]).await;
+    server
+        .faults()
+        .add(Fault::new(FaultAction::CorruptBody { at: 5 }).times(1));
+    let client = plain_client();
+    let url = format!("{}/bytes/16", server.url());
+    let bad = client.get(url.parse().unwrap()).await.unwrap();
+    assert_eq!(bad.headers()["content-length"], "16");
+    let bad = bad.into_body().collect().await.unwrap().to_bytes();
+    let good = client.get(url.parse().unwrap()).await.unwrap();
+    let good = good.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(bad.len(), good.len());
+    let differ: Vec<usize> = (0..16).filter(|i| bad[*i] != good[*i]).collect();
+    assert_eq!(differ, vec![5]);
+    assert_eq!(bad[5], !good[5]);
+    assert_eq!(
+        server.log().entries()[0].fault.as_deref(),
+        Some("corrupt_body")
     );
 }
 
