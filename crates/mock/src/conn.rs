@@ -602,6 +602,14 @@ async fn answer(
             conn.kill(Closer::Fault);
             return pending().await;
         }
+        Some(FaultAction::LoseResponse) => {
+            let answer = server.handler.call(req, ctx).await;
+            let status = answer.status().as_u16();
+            server.log.update(seq, |entry| entry.status = Some(status));
+            drop(answer);
+            conn.kill(Closer::Fault);
+            return pending().await;
+        }
         Some(FaultAction::ResetMidBody {
             after_bytes,
             total_len,

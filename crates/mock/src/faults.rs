@@ -253,6 +253,10 @@ pub enum FaultAction {
     },
     /// Read the whole request, then close the connection without answering.
     CloseBeforeResponse,
+    /// Let the handler act on the request (it lands: an object is stored, a job starts),
+    /// then close the connection without sending its answer: the lost response that makes
+    /// a client's resend meet its own first attempt.
+    LoseResponse,
     /// Answer `200` with `Content-Length: total_len`, send `after_bytes` bytes of the
     /// [pattern](crate::body::pattern), then reset the connection (TCP RST).
     ResetMidBody {
@@ -348,7 +352,8 @@ impl FaultAction {
 
     /// A short stable name, recorded in [`LoggedRequest::fault`](crate::LoggedRequest::fault)
     /// and [`ConnRecord::fault`](crate::ConnRecord::fault): `close_on_accept`,
-    /// `stall_handshake`, `reset_mid_upload`, `close_before_response`, `reset_mid_body`,
+    /// `stall_handshake`, `reset_mid_upload`, `close_before_response`, `lose_response`,
+    /// `reset_mid_body`,
     /// `delay_headers`, `respond`, `corrupt_body`, `truncated_body`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -356,6 +361,7 @@ impl FaultAction {
             Self::StallHandshake => "stall_handshake",
             Self::ResetMidUpload { .. } => "reset_mid_upload",
             Self::CloseBeforeResponse => "close_before_response",
+            Self::LoseResponse => "lose_response",
             Self::ResetMidBody { .. } => "reset_mid_body",
             Self::DelayHeaders(_) => "delay_headers",
             Self::Respond { .. } => "respond",

@@ -221,6 +221,29 @@ async fn reset_mid_body_resets_the_connection() {
 }
 
 #[tokio::test]
+async fn a_lost_response_lands_but_never_arrives() {
+    let server = demo_server(&[ip3(31)]).await;
+    server.faults().add(
+        Fault::new(FaultAction::LoseResponse)
+            .on_method(Method::PUT)
+            .times(1),
+    );
+    let client = plain_client();
+    let put = http::Request::put(format!("{}/sink", server.url()))
+        .body(body::full(Bytes::from_static(b"landed")))
+        .unwrap();
+    assert!(client.request(put).await.is_err(), "no answer arrives");
+    let log = server.log().entries();
+    assert_eq!(log[0].fault.as_deref(), Some("lose_response"));
+    assert_eq!(
+        log[0].status,
+        Some(200),
+        "the handler answered; the answer was dropped"
+    );
+    assert_eq!(log[0].body_len, Some(6));
+}
+
+#[tokio::test]
 async fn a_corrupted_body_keeps_its_headers_and_length() {
     let server = demo_server(&[ip3(30)]).await;
     server
