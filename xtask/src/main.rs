@@ -18,7 +18,7 @@ commands:
   demo                 run the demos against the embedded mock servers
   test                 fmt check, clippy -D warnings, every unit, doc and integration test
   bench                transport benchmark: storkit-core vs bare hyper-util on the 4-node mock
-  mock <vendor> ...    start a mock server standalone (vendors: demo, hitachi); `mock <vendor> --help`
+  mock <vendor> ...    start a mock server standalone (vendors: demo, hitachi, hcp); `mock <vendor> --help`
 ";
 
 /// Mocks that `cargo xtask mock` can start: vendor name, package, binary, leading args.
@@ -30,6 +30,7 @@ const MOCKS: &[(&str, &str, &str, &[&str])] = &[
         "storkit-hitachi-block-mock",
         &[],
     ),
+    ("hcp", "storkit-hcp-mock", "storkit-hcp-mock", &[]),
 ];
 
 /// Demo programs, run in this order: package, example, what it shows.

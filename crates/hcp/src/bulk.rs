@@ -274,6 +274,9 @@ impl BulkIngest {
                     || self.builder.unique(&filename),
                     |uuid| self.builder.unique_with(&filename, uuid),
                 );
+            // A file the journal knows was started (and maybe stored) before: its PUT may
+            // meet its own earlier attempt.
+            let resumed = previous.is_some();
             let object = match previous {
                 Some((object, _)) => object,
                 None => unique.object_path(),
@@ -281,7 +284,7 @@ impl BulkIngest {
             let annotation = unique.annotation;
             let (client, options, writer, on_event, semaphore, done) = (
                 self.client.clone(),
-                self.options.clone(),
+                self.options.clone().resumed(resumed),
                 writer.clone(),
                 Arc::clone(&on_event),
                 Arc::clone(&semaphore),

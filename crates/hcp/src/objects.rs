@@ -165,6 +165,9 @@ pub struct PutOptions {
     pub hold: Option<bool>,
     /// Any other parameter, sent as given after the ones above.
     pub extra: Vec<(String, String)>,
+    /// This PUT repeats one whose outcome is unknown (a resumed run): a `409 Conflict`
+    /// to its first attempt is then checked by hash like one to a resend. Not sent.
+    pub resumed: bool,
 }
 
 impl PutOptions {
@@ -189,6 +192,12 @@ impl PutOptions {
     /// Sets `hold`.
     pub fn hold(mut self, yes: bool) -> Self {
         self.hold = Some(yes);
+        self
+    }
+
+    /// Marks the PUT as the repeat of one whose outcome is unknown.
+    pub fn resumed(mut self, yes: bool) -> Self {
+        self.resumed = yes;
         self
     }
 
@@ -458,7 +467,9 @@ impl HcpClient {
         let request = options.apply(Request::put(object_path(path)).body(body));
         let r = self.send(request).await?;
         let computed = || known_hash.clone().unwrap_or_else(|| state.finish().0);
-        if r.status() == StatusCode::CONFLICT && r.resent_after_unknown_outcome() {
+        if r.status() == StatusCode::CONFLICT
+            && (r.resent_after_unknown_outcome() || options.resumed)
+        {
             let computed = computed();
             let stored = self.head_headers_direct(path).await?;
             let stored_hash = header(&stored, "x-hcp-hash").unwrap_or_default();

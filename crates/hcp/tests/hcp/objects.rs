@@ -1,0 +1,407 @@
+//! Object I/O: the manual's sample flow, hashes checked both ways, resends, names.
+
+use bytes::Bytes;
+use storkit_core::http::Method;
+use storkit_hcp::{
+    DeleteOptions, ErrorKind, GetOptions, HcpError, HcpErrorExt, PutBody, PutOptions,
+    SystemMetadata,
+};
+use storkit_mock::{Fault, FaultAction};
+
+use crate::support::{KB128_HASH, client, ip, kb128, system, temp_dir};
+
+#[tokio::test]
+async fn the_manuals_sample_flow() {
+    let mock = system(&[1, 2, 3, 4]).await;
+    let c = client(&mock);
+    let file = temp_dir("sample").join("128kbfile");
+    std::fs::write(&file, kb128()).unwrap();
+
+    let addresses = c.addresses().await.unwrap();
+    assert_eq!(addresses.len(), 4);
+    let put = c
+        .put(
+            "/rest/hcpsdk/sample_primary_only.txt",
+            PutBody::file(&file).await.unwrap(),
+            &PutOptions::default().index(true).shred(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(put.hash, KB128_HASH);
+    assert_eq!(
+        put.etag.as_deref(),
+        Some("ced877c812a6b561fa8c28b99fda69f2")
+    );
+    assert!(addresses.contains(&put.address));
+    assert!(
+        put.times.connect_time.is_some(),
+        "a new connection was opened"
+    );
+
+    let meta = c
+        .head("/rest/hcpsdk/sample_primary_only.txt")
+        .await
+        .unwrap();
+    assert_eq!(meta.size, Some(131_072));
+    assert_eq!(
+        meta.hash.as_ref().map(ToString::to_string).as_deref(),
+        Some(KB128_HASH)
+    );
+    assert_eq!(meta.shred, Some(true));
+    assert_eq!(meta.index, Some(true));
+
+    let data = c
+        .get_bytes("/rest/hcpsdk/sample_primary_only.txt")
+        .await
+        .unwrap();
+    assert_eq!(&data[..40], b"0123456789abcdef0123456789abcdef01234567");
+    c.delete(
+        "/rest/hcpsdk/sample_primary_only.txt",
+        &DeleteOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !c.exists("/rest/hcpsdk/sample_primary_only.txt")
+            .await
+            .unwrap()
+    );
+    assert!(
+        mock.object("n1", "/rest/hcpsdk/sample_primary_only.txt")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn credentials_go_in_header_and_cookie_and_bad_ones_get_403() {
+    let mock = system(&[5]).await;
+    let c = client(&mock);
+    c.put("/rest/a.txt", "x", &PutOptions::default())
+        .await
+        .unwrap();
+    let logged = mock.server().log().entries();
+    let h = &logged[0].headers;
+    assert_eq!(
+        h["authorization"],
+        "HCP bg==:1dc7fed37e11b35093d311ef66928ad9"
+    );
+    assert_eq!(
+        h["cookie"],
+        "hcp-ns-auth=bg==:1dc7fed37e11b35093d311ef66928ad9"
+    );
+
+    let wrong = crate::support::builder_for(&mock, &mock.namespace_fqdn("m", "n1"))
+        .credentials("n", "wrong")
+        .build()
+        .unwrap();
+    let e = wrong.get_bytes("/rest/a.txt").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+    assert!(
+        matches!(
+            e.hcp(),
+            Some(HcpError::Status {
+                status: 403,
+                message: Some(_),
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert!(
+        !format!("{e:?}{e}").contains("1dc7fed3"),
+        "no token in errors"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupted_download_is_caught_by_its_hash() {
+    let mock = system(&[6]).await;
+    let c = client(&mock);
+    c.put("/rest/corrupt.bin", kb128(), &PutOptions::default())
+        .await
+        .unwrap();
+    mock.server().faults().add(
+        Fault::new(FaultAction::CorruptBody { at: 70_000 })
+            .on_method(Method::GET)
+            .times(1),
+    );
+    let e = c.get_bytes("/rest/corrupt.bin").await.unwrap_err();
+    match e.hcp() {
+        Some(HcpError::HashMismatch {
+            object,
+            computed,
+            server,
+        }) => {
+            assert_eq!(object, "/rest/corrupt.bin");
+            assert_eq!(server, KB128_HASH);
+            assert_ne!(computed, KB128_HASH);
+        }
+        other => panic!("{other:?} / {e}"),
+    }
+    // Unverified reads hand the bytes over as they came.
+    mock.server().faults().add(
+        Fault::new(FaultAction::CorruptBody { at: 3 })
+            .on_method(Method::GET)
+            .times(1),
+    );
+    let raw = c
+        .get("/rest/corrupt.bin", &GetOptions::default().verify(false))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(raw.len(), 131_072);
+    assert_ne!(&raw[..], &kb128()[..]);
+}
+
+#[tokio::test]
+async fn a_server_hash_that_differs_from_the_sent_bytes_is_an_error() {
+    let mock = system(&[7]).await;
+    let c = client(&mock);
+    let wrong = format!("SHA-256 {}", "0".repeat(64));
+    mock.server().faults().add(
+        Fault::new(FaultAction::Respond {
+            status: 201,
+            headers: vec![("x-hcp-hash".to_owned(), wrong.clone())],
+            body: Bytes::new(),
+        })
+        .on_method(Method::PUT)
+        .times(1),
+    );
+    let e = c
+        .put("/rest/x.txt", "This is an example", &PutOptions::default())
+        .await
+        .unwrap_err();
+    match e.hcp() {
+        Some(HcpError::HashMismatch {
+            object,
+            computed,
+            server,
+        }) => {
+            assert_eq!(object, "/rest/x.txt");
+            assert_eq!(server, &wrong);
+            assert_eq!(
+                computed,
+                "SHA-256 47FB563CC8F86DC37C86D08BC542968F7986ACD81C97BF76DB7AD744407FE117"
+            );
+        }
+        other => panic!("{other:?} / {e}"),
+    }
+}
+
+#[tokio::test]
+async fn a_resent_put_that_meets_its_own_first_attempt_succeeds() {
+    let mock = system(&[8]).await;
+    let c = client(&mock);
+    mock.server().faults().add(
+        Fault::new(FaultAction::LoseResponse)
+            .on_method(Method::PUT)
+            .times(1),
+    );
+    let put = c
+        .put(
+            "/rest/once.txt",
+            "This is an example",
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(put.recovered, "the 409 came from our own first attempt");
+    assert_eq!(put.attempts, 2);
+    assert_eq!(
+        put.hash,
+        "SHA-256 47FB563CC8F86DC37C86D08BC542968F7986ACD81C97BF76DB7AD744407FE117"
+    );
+    assert_eq!(
+        mock.object("n1", "/rest/once.txt").unwrap().data,
+        "This is an example"
+    );
+}
+
+#[tokio::test]
+async fn a_resent_put_that_meets_someone_elses_object_is_a_conflict() {
+    let mock = system(&[9]).await;
+    let c = client(&mock);
+    mock.insert_object("n1", "/rest/theirs.txt", "their data", "n")
+        .unwrap();
+    // The first attempt never reaches the handler; the resend meets the other object.
+    mock.server().faults().add(
+        Fault::new(FaultAction::CloseBeforeResponse)
+            .on_method(Method::PUT)
+            .times(1),
+    );
+    let e = c
+        .put("/rest/theirs.txt", "my data", &PutOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert_eq!(
+        mock.object("n1", "/rest/theirs.txt").unwrap().data,
+        "their data"
+    );
+    // And a first-attempt 409 is a conflict too.
+    let e = c
+        .put("/rest/theirs.txt", "their data", &PutOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+}
+
+#[tokio::test]
+async fn any_unicode_name_is_stored_under_exactly_that_name() {
+    let mock = system(&[10]).await;
+    let c = client(&mock);
+    let names = [
+        "/rest/dir/a b.txt",
+        "/rest/dir/a%20b.txt",
+        "/rest/dir/plus+sign;semi:colon",
+        "/rest/dir/q?uery#frag&x=y",
+        "/rest/dir/ünïcödé 名前 🚀",
+        "/rest/dir/<-->`\"{}|^\\[]",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        c.put(name, format!("object {i}"), &PutOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (i, name) in names.iter().enumerate() {
+        let stored = mock
+            .object("n1", name)
+            .unwrap_or_else(|| panic!("{name} not stored as such"));
+        assert_eq!(stored.data, format!("object {i}"));
+        assert_eq!(c.get_bytes(name).await.unwrap(), format!("object {i}"));
+    }
+    let listing = c.list_directory("/rest/dir").await.unwrap();
+    let mut listed: Vec<String> = listing
+        .entries
+        .iter()
+        .map(|e| format!("/rest/dir/{}", e.name))
+        .collect();
+    listed.sort();
+    let mut expected: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+    expected.sort();
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn directories_custom_and_system_metadata() {
+    let mock = system(&[11]).await;
+    let c = client(&mock);
+    c.create_directory("/rest/d1/d2").await.unwrap();
+    assert!(mock.is_directory("n1", "/rest/d1/d2"));
+    assert_eq!(
+        c.create_directory("/rest/d1/d2").await.unwrap_err().kind(),
+        ErrorKind::Conflict
+    );
+    c.put("/rest/d1/d2/o.txt", "data", &PutOptions::default())
+        .await
+        .unwrap();
+    // A non-empty directory cannot be deleted.
+    assert!(
+        c.delete("/rest/d1/d2", &DeleteOptions::default())
+            .await
+            .is_err()
+    );
+
+    assert_eq!(
+        c.get_custom_metadata("/rest/d1/d2/o.txt", None)
+            .await
+            .unwrap(),
+        None
+    );
+    c.put_custom_metadata("/rest/d1/d2/o.txt", None, "<a>1</a>")
+        .await
+        .unwrap();
+    c.put_custom_metadata("/rest/d1/d2/o.txt", Some("second"), "<b/>")
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get_custom_metadata("/rest/d1/d2/o.txt", Some("second"))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"<b/>"[..])
+    );
+    let meta = c.head("/rest/d1/d2/o.txt").await.unwrap();
+    assert_eq!(meta.custom_metadata, Some(true));
+
+    c.set_system_metadata(
+        "/rest/d1/d2/o.txt",
+        &SystemMetadata::default().index(false).hold(true),
+    )
+    .await
+    .unwrap();
+    let meta = c.head("/rest/d1/d2/o.txt").await.unwrap();
+    assert_eq!(meta.index, Some(false));
+    assert_eq!(meta.hold, Some(true));
+    assert_eq!(
+        c.set_system_metadata("/rest/d1/d2/o.txt", &SystemMetadata::default())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Config
+    );
+    let before = mock.server().log().len();
+    let _ = c.head("/rest/nothing").await;
+    assert_eq!(mock.server().log().len(), before + 1);
+    assert!(!c.exists("/rest/nothing").await.unwrap());
+    let _ = ip(11);
+}
+
+#[tokio::test]
+async fn a_streamed_upload_and_a_privileged_delete() {
+    let mock = system(&[12]).await;
+    let c = client(&mock);
+    let chunks: Vec<std::io::Result<Bytes>> = (0..8)
+        .map(|_| Ok(Bytes::from(b"0123456789abcdef".repeat(1024))))
+        .collect();
+    let stream = futures_stream(chunks);
+    let put = c
+        .put(
+            "/rest/stream.bin",
+            PutBody::stream(stream, None),
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap();
+    let expected = mock.object("n1", "/rest/stream.bin").unwrap();
+    assert_eq!(expected.size(), 131_072);
+    assert_eq!(put.hash, expected.hash_header());
+    let entry = mock
+        .server()
+        .log()
+        .entries()
+        .into_iter()
+        .find(|e| e.method == Method::PUT)
+        .unwrap();
+    assert_eq!(entry.headers["transfer-encoding"], "chunked");
+
+    c.delete(
+        "/rest/stream.bin",
+        &DeleteOptions::default().privileged("audit cleanup"),
+    )
+    .await
+    .unwrap();
+    let last = mock.server().log().entries().pop().unwrap();
+    assert_eq!(
+        last.query.as_deref(),
+        Some("privileged=true&reason=audit+cleanup")
+    );
+}
+
+fn futures_stream(
+    items: Vec<std::io::Result<Bytes>>,
+) -> impl futures_core::Stream<Item = std::io::Result<Bytes>> + Send {
+    struct Iter(std::vec::IntoIter<std::io::Result<Bytes>>);
+    impl futures_core::Stream for Iter {
+        type Item = std::io::Result<Bytes>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.next())
+        }
+    }
+    Iter(items.into_iter())
+}
