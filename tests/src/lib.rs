@@ -36,6 +36,7 @@ use storkit_core::poll::{Backoff, PollPolicy};
 pub use storkit_core::{Error, ErrorKind, RetryPolicy};
 use storkit_mock::{LoggedRequest, MockServer};
 
+pub mod hcp;
 pub mod hitachi;
 pub mod trace;
 

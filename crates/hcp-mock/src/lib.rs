@@ -450,6 +450,22 @@ impl HcpMock {
         self.system.state().logs.downloads
     }
 
+    /// How many log collections were started (`POST /mapi/logs/prepare` accepted).
+    pub fn log_prepares(&self) -> u32 {
+        self.system.state().logs.prepares
+    }
+
+    /// Makes log collections started from now on take `time` to become ready.
+    pub fn set_log_prepare_time(&self, time: std::time::Duration) {
+        self.system.state().logs.prepare_time = Some(time);
+    }
+
+    /// Makes the next log collection fail: its status reports `error` `true` and it never
+    /// becomes ready.
+    pub fn fail_next_log_collection(&self) {
+        self.system.state().logs.fail_next = true;
+    }
+
     /// Stops every node and connection, and waits (briefly) for them to end.
     pub async fn shutdown(&self) {
         self.server.shutdown().await;

@@ -23,12 +23,23 @@ pub(crate) struct Logs {
     pub(crate) marks: Vec<String>,
     /// How many downloads were served.
     pub(crate) downloads: u32,
+    /// How many collections were started.
+    pub(crate) prepares: u32,
+    /// The collection time set by a test, over the configured one.
+    pub(crate) prepare_time: Option<Duration>,
+    /// The next collection fails (a test hook).
+    pub(crate) fail_next: bool,
+    /// The current collection failed: `error` is `true` and it never becomes ready.
+    failed: bool,
 }
 
 impl Logs {
     fn ready(&self, now: Instant, prepare_time: Duration) -> bool {
-        self.started
-            .is_some_and(|started| now.duration_since(started) >= prepare_time)
+        let prepare_time = self.prepare_time.unwrap_or(prepare_time);
+        !self.failed
+            && self
+                .started
+                .is_some_and(|started| now.duration_since(started) >= prepare_time)
     }
 
     /// `POST /mapi/logs/prepare`: `400` while another collection runs.
@@ -38,7 +49,7 @@ impl Logs {
         now: Instant,
         prepare_time: Duration,
     ) -> Result<(), Fail> {
-        if self.started.is_some() && !self.ready(now, prepare_time) {
+        if self.started.is_some() && !self.failed && !self.ready(now, prepare_time) {
             return Err(Fail::bad_request("a log collection is already in progress"));
         }
         let start = element(body, "startDate");
@@ -54,6 +65,8 @@ impl Logs {
             return Err(Fail::bad_request("logPrepare needs startDate and endDate"));
         }
         self.started = Some(now);
+        self.prepares += 1;
+        self.failed = std::mem::take(&mut self.fail_next);
         self.range = format!(
             "{} - {}",
             start.unwrap_or_default(),
@@ -70,7 +83,7 @@ impl Logs {
             ("readyForStreaming", Value::str(ready.to_string())),
             ("streamingInProgress", Value::str("false")),
             ("started", Value::str(self.started.is_some().to_string())),
-            ("error", Value::str("false")),
+            ("error", Value::str(self.failed.to_string())),
         ];
         if self.started.is_some() {
             pairs.push(("content", Value::str(KINDS.join(","))));
@@ -125,6 +138,7 @@ impl Logs {
     /// `POST /mapi/logs?cancel`.
     pub(crate) fn cancel(&mut self) {
         self.started = None;
+        self.failed = false;
         self.range.clear();
     }
 }

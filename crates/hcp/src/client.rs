@@ -89,7 +89,8 @@ impl fmt::Debug for HcpClientBuilder {
 
 impl HcpClientBuilder {
     /// The TCP port (default 443). TLS is used when the port is 443, 8000 or 9090, as
-    /// hcpsdk does, unless [`https`](Self::https) says otherwise.
+    /// hcpsdk does, or the [MAPI port](Self::mapi_port), unless [`https`](Self::https)
+    /// says otherwise.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
@@ -234,7 +235,10 @@ impl HcpClientBuilder {
             strategy,
             health: Health::new(self.recheck_after),
         });
-        let https = self.https.unwrap_or(TLS_PORTS.contains(&self.port));
+        // MAPI is always HTTPS, on whatever port it was moved to.
+        let https = self
+            .https
+            .unwrap_or(TLS_PORTS.contains(&self.port) || self.port == self.mapi_port);
         let scheme = if https { "https" } else { "http" };
         let mut b = Client::builder(format!("{scheme}://{}:{}", self.fqdn, self.port))
             .tls(self.tls)

@@ -37,6 +37,9 @@ pub enum HcpError {
         /// The link type (`OUTBOUND`), or `None` when no type was given.
         link_type: String,
     },
+    /// HCP's log collection reports an error (`logDownloadStatus/error` is `true`).
+    #[error("HCP log collection failed (logDownloadStatus/error = true)")]
+    LogCollectionFailed,
     /// A name the path builder cannot map to a path.
     #[error("not a path builder object name: {0}")]
     PathBuilder(String),
@@ -65,7 +68,7 @@ impl HcpError {
             HcpError::Status { status, .. } => http::StatusCode::from_u16(*status)
                 .map(ErrorKind::from_status)
                 .unwrap_or(ErrorKind::Vendor),
-            HcpError::HashMismatch { .. } => ErrorKind::Vendor,
+            HcpError::HashMismatch { .. } | HcpError::LogCollectionFailed => ErrorKind::Vendor,
             HcpError::LinkActionNotAllowed { .. } | HcpError::PathBuilder(_) => ErrorKind::Config,
             HcpError::Decode { .. } => ErrorKind::Decode,
         };

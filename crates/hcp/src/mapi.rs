@@ -11,7 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use storkit_core::encode::encode_path_segment;
 use storkit_core::http::{HeaderValue, StatusCode, header};
-use storkit_core::{Error, Request, RequestPath};
+use storkit_core::poll::{PollError, PollPolicy, PollStep, Poller};
+use storkit_core::{Error, ErrorKind, Phase, Request, RequestPath};
 
 use crate::client::{HcpClient, RawStreamingResponse, status_error, streaming_status_error};
 use crate::error::HcpError;
@@ -281,6 +282,40 @@ impl Mapi {
     pub async fn log_status(&self) -> Result<LogDownloadStatus, Error> {
         let body = self.get_ok(Request::get("/mapi/logs")).await?;
         decode_log_status(&body)
+    }
+
+    /// Waits until the log collection is ready for streaming, polling
+    /// [`log_status`](Self::log_status) under `policy` (hcpsdk left the loop to the caller
+    /// and slept 0.5 s in every status call). A collection that reports an error is an
+    /// [`HcpError::LogCollectionFailed`] error; a policy that runs out is an
+    /// [`ErrorKind::Poll`](storkit_core::ErrorKind::Poll) error.
+    pub async fn wait_for_logs(&self, policy: &PollPolicy) -> Result<LogDownloadStatus, Error> {
+        let mut poller = Poller::new(policy.clone());
+        let result = poller
+            .run(
+                |_| async move {
+                    let status = self.log_status().await?;
+                    if status.error == Some(true) {
+                        return Err(HcpError::LogCollectionFailed.into_error());
+                    }
+                    Ok::<_, Error>(if status.ready_for_streaming == Some(true) {
+                        PollStep::Done(status)
+                    } else {
+                        PollStep::Pending("collecting")
+                    })
+                },
+                |event| {
+                    tracing::debug!(poll = event.attempt, "logs not ready yet");
+                },
+            )
+            .await;
+        result.map_err(|e| match e {
+            PollError::Fetch { source, .. } => source,
+            other => Error::new(ErrorKind::Poll)
+                .with_phase(Phase::MaybeSent)
+                .with_message(format!("log collection: {other}"))
+                .with_source(other),
+        })
     }
 
     /// Downloads the prepared logs as a zip, streamed (`POST /mapi/logs/download`). Each
