@@ -428,3 +428,85 @@ proptest::proptest! {
         });
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// Parameters of the connection-level API reach the server as given: a server that
+    /// form-decodes the query (as HCP does) reads back every key and value, `+`, `&`, `=`,
+    /// `%`, spaces and any Unicode included.
+    #[test]
+    fn params_round_trip_through_the_server(
+        params in proptest::collection::vec(("[a-zA-Z][a-zA-Z0-9_]{0,8}", "\\PC{0,16}"), 1..4)
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let m = system(&[14]).await;
+            let c = client(&m);
+            let mut r = c.request(Method::GET, "/rest/none");
+            for (k, v) in &params {
+                r = r.param(k, v);
+            }
+            let answer = r.send().await.unwrap();
+            assert_eq!(answer.status.as_u16(), 404);
+            let logged = m.server().log().entries().pop().unwrap();
+            let q = storkit_mock::query::Query::parse(
+                logged.query.as_deref().unwrap_or(""),
+                storkit_mock::query::QueryStyle::Form,
+            )
+            .unwrap();
+            let got: Vec<(String, String)> = q
+                .pairs()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+                .collect();
+            assert_eq!(got, params);
+        });
+    }
+}
+
+#[tokio::test]
+async fn ad_credentials_go_as_hcp_documents_them() {
+    let mock = system(&[15]).await;
+    let c = crate::support::builder_for(&mock, &mock.namespace_fqdn("m", "n1"))
+        .auth(storkit_hcp::HcpAuth::ad("lgreen@example.com", "p4ssw0rd"))
+        .build()
+        .unwrap();
+    c.put("/rest/ad.txt", "by AD", &PutOptions::default())
+        .await
+        .unwrap();
+    let logged = mock.server().log().entries().pop().unwrap();
+    assert_eq!(
+        logged.headers["authorization"],
+        "AD lgreen@example.com:p4ssw0rd"
+    );
+    assert!(logged.headers.get("cookie").is_none());
+    assert!(!format!("{c:?}").contains("p4ssw0rd"));
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_released_after_the_idle_timeout() {
+    let mock = system(&[16]).await;
+    let c = crate::support::builder_for(&mock, &mock.namespace_fqdn("m", "n1"))
+        .idle_timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    c.put("/rest/idle.txt", "x", &PutOptions::default())
+        .await
+        .unwrap();
+    let conn = mock.server().log().entries()[0].conn_id;
+    let mut closed = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if mock
+            .server()
+            .connections()
+            .into_iter()
+            .any(|r| r.id == conn && r.closed_by == Some(storkit_mock::Closer::Client))
+        {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the client released its idle connection");
+}
