@@ -199,6 +199,37 @@ pub fn wants_help<S: AsRef<str>>(args: &[S]) -> bool {
         .any(|a| a == "--help" || a == "-h")
 }
 
+/// The `main` of a standalone mock: `--help` prints `usage`; arguments that `parse`
+/// refuses print the error and the usage (exit code 2); otherwise `run` goes on a
+/// multi-threaded Tokio runtime and its exit code is the process's.
+pub fn main<O, E, P, R, F>(program: &str, usage: &str, parse: P, run: R) -> ExitCode
+where
+    E: Display,
+    P: FnOnce(Vec<String>) -> Result<O, E>,
+    R: FnOnce(O) -> F,
+    F: std::future::Future<Output = ExitCode>,
+{
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if wants_help(&raw) {
+        println!("{usage}");
+        return ExitCode::SUCCESS;
+    }
+    let options = match parse(raw) {
+        Ok(options) => options,
+        Err(error) => return usage_error(program, &error, usage),
+    };
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run(options)),
+        Err(error) => {
+            eprintln!("{program}: cannot start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Waits forever: a standalone mock serves until it is killed (SIGTERM or SIGINT end the
 /// process with their default action).
 pub async fn run_until_killed() {

@@ -123,26 +123,7 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
 }
 
 fn main() -> ExitCode {
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    if cli::wants_help(&raw) {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let options = match parse(&raw) {
-        Ok(options) => options,
-        Err(error) => return cli::usage_error(PROGRAM, &error, USAGE),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("{PROGRAM}: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(run(options))
+    cli::main(PROGRAM, USAGE, |raw: Vec<String>| parse(&raw), run)
 }
 
 async fn run(options: Options) -> ExitCode {

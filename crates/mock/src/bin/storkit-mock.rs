@@ -89,26 +89,7 @@ fn parse(raw: Vec<String>) -> Result<Demo, CliError> {
 }
 
 fn main() -> ExitCode {
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    if cli::wants_help(&raw) {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let demo = match parse(raw) {
-        Ok(demo) => demo,
-        Err(error) => return cli::usage_error(PROGRAM, &error, USAGE),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("{PROGRAM}: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(run(demo))
+    cli::main(PROGRAM, USAGE, parse, run)
 }
 
 async fn run(demo: Demo) -> ExitCode {
