@@ -207,25 +207,43 @@ impl PutOptions {
         self
     }
 
-    fn apply(&self, mut r: Request) -> Request {
-        let b = |v: bool| if v { "true" } else { "false" };
-        if let Some(v) = self.index {
-            r = r.query("index", b(v));
-        }
-        if let Some(v) = self.shred {
-            r = r.query("shred", b(v));
-        }
-        if let Some(v) = &self.retention {
-            r = r.query("retention", v);
-        }
-        if let Some(v) = self.hold {
-            r = r.query("hold", b(v));
-        }
+    fn apply(&self, r: Request) -> Request {
+        let mut r = policy_query(
+            r,
+            self.index,
+            self.shred,
+            self.retention.as_deref(),
+            self.hold,
+        );
         for (k, v) in &self.extra {
             r = r.query(k, v);
         }
         r
     }
+}
+
+/// The policy parameters a PUT sets and a POST changes, in HCP's order.
+fn policy_query(
+    mut r: Request,
+    index: Option<bool>,
+    shred: Option<bool>,
+    retention: Option<&str>,
+    hold: Option<bool>,
+) -> Request {
+    let b = |v: bool| if v { "true" } else { "false" };
+    if let Some(v) = index {
+        r = r.query("index", b(v));
+    }
+    if let Some(v) = shred {
+        r = r.query("shred", b(v));
+    }
+    if let Some(v) = retention {
+        r = r.query("retention", v);
+    }
+    if let Some(v) = hold {
+        r = r.query("hold", b(v));
+    }
+    r
 }
 
 /// A stored object.
@@ -649,20 +667,13 @@ impl HcpClient {
         if metadata.is_empty() {
             return Err(Error::config("no system metadata to change"));
         }
-        let b = |v: bool| if v { "true" } else { "false" };
-        let mut request = Request::post(object_path(path));
-        if let Some(v) = metadata.index {
-            request = request.query("index", b(v));
-        }
-        if let Some(v) = metadata.shred {
-            request = request.query("shred", b(v));
-        }
-        if let Some(v) = &metadata.retention {
-            request = request.query("retention", v);
-        }
-        if let Some(v) = metadata.hold {
-            request = request.query("hold", b(v));
-        }
+        let mut request = policy_query(
+            Request::post(object_path(path)),
+            metadata.index,
+            metadata.shred,
+            metadata.retention.as_deref(),
+            metadata.hold,
+        );
         if let Some(v) = &metadata.owner {
             request = request.query("owner", v);
         }
