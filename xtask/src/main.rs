@@ -50,6 +50,26 @@ const DEMOS: &[(&str, &str, &str)] = &[
         "shadowimage_pair",
         "Hitachi VSP: create and split a ShadowImage pair, as the vendor's sample 001 (one mock array)",
     ),
+    (
+        "storkit-hcp",
+        "simple_primary_only",
+        "HCP: the hcpsdk manual's code sample 9.1, PUT/HEAD/GET/DELETE of a 128 kB object (one mock system)",
+    ),
+    (
+        "storkit-hcp",
+        "namespace_info",
+        "HCP: namespace statistics, accessible namespaces, retention classes, permissions (one mock system)",
+    ),
+    (
+        "storkit-hcp",
+        "replication",
+        "HCP: MAPI replication links, failover and failback, reads moving to the replica (two mock systems)",
+    ),
+    (
+        "storkit-hcp",
+        "bulk_ingest",
+        "HCP: 200 files stored in parallel over four nodes with the path builder and a journal (one mock system)",
+    ),
 ];
 
 /// Python packages the seed-program tests need (the vendors' samples use `requests`).
@@ -256,7 +276,9 @@ fn demo(root: &Path) -> Result<(), String> {
             &["run", "--quiet", "-p", package, "--example", example],
         )?;
     }
-    println!("\nAll demos ran against mock servers on 127.0.0.x; nothing left this machine.");
+    println!(
+        "\nAll demos ran against mock servers on loopback addresses (127.0.0.0/8); nothing left this machine."
+    );
     Ok(())
 }
 

@@ -108,7 +108,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 
     println!("6. A polled job: the server answers 202 and the job finishes on the 4th poll.");
-    let accepted = client.send(Request::post("/jobs?after=4")).await?;
+    let accepted = client
+        .send(Request::post("/jobs").query("after", "4"))
+        .await?;
     let job: serde_json::Value = accepted.json()?;
     let job_path = job["self"].as_str().ok_or("no job URL")?.to_owned();
     println!("   HTTP {}: job at {job_path}", accepted.status().as_u16());

@@ -512,6 +512,13 @@ impl<'c> RawRequest<'c> {
         self
     }
 
+    /// Sends it to this node only (hcpsdk's Connection keeps one node for its requests);
+    /// there is no failover to other nodes.
+    pub fn on_node(mut self, node: IpAddr) -> Self {
+        self.request = self.request.on_node(node);
+        self
+    }
+
     /// Overrides whether the request may be resent after an unknown outcome.
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.request = self.request.idempotent(yes);

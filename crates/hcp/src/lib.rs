@@ -117,3 +117,7 @@ pub use objects::{
 pub use pathbuilder::PathBuilder;
 pub use replica::ReplicaStrategy;
 pub use storkit_core::{Error, ErrorKind, TlsPolicy};
+pub use xml::listing::{DirectoryListing, Entry};
+pub use xml::proc::{
+    NamespaceSettings, NamespaceStatistics, PermissionSet, Permissions, RetentionClass,
+};
