@@ -2,7 +2,9 @@
 //!
 //! - `demo`: the seeds' workflows end to end against the embedded mock servers.
 //! - `test`: what CI runs: format check, clippy with `-D warnings`, every test.
-//! - `bench`: the transport benchmark (core vs a bare hyper-util client, same mock, same run).
+//! - `bench [core|hcp|all]`: the transport benchmark (core vs a bare hyper-util client, same
+//!   mock, same run; the default) and the HCP benchmark (storkit-hcp vs bare hyper-util vs
+//!   Python hcpsdk, 1 GiB streamed).
 //! - `mock <vendor> [flags]`: a mock server standalone, printing `ready <url>...`.
 //!
 //! It depends on nothing but the standard library, so it builds first and fast.
@@ -17,7 +19,8 @@ usage: cargo xtask <command>
 commands:
   demo                 run the demos against the embedded mock servers
   test                 fmt check, clippy -D warnings, every unit, doc and integration test
-  bench                transport benchmark: storkit-core vs bare hyper-util on the 4-node mock
+  bench [core|hcp|all] benchmarks on 4-node mocks; core (the default): storkit-core vs bare
+                       hyper-util; hcp: storkit-hcp vs bare hyper-util vs Python hcpsdk, 1 GiB
   mock <vendor> ...    start a mock server standalone (vendors: demo, hitachi, hcp); `mock <vendor> --help`
 ";
 
@@ -81,7 +84,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&root),
         Some("demo") => demo(&root),
-        Some("bench") => bench(&root),
+        Some("bench") => bench(&root, args.get(1).map(String::as_str)),
         Some("mock") => mock(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -282,7 +285,60 @@ fn demo(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn bench(root: &Path) -> Result<(), String> {
+/// A benchmark: name, mock package, mock binary, the variable that tells the bench where
+/// the built mock is, bench package, bench target.
+struct Bench {
+    name: &'static str,
+    mock_package: &'static str,
+    mock_bin: &'static str,
+    mock_env: &'static str,
+    package: &'static str,
+    target: &'static str,
+}
+
+const BENCHES: &[Bench] = &[
+    Bench {
+        name: "core",
+        mock_package: "storkit-mock",
+        mock_bin: "storkit-mock",
+        mock_env: "STORKIT_MOCK_BIN",
+        package: "storkit-core",
+        target: "transport",
+    },
+    Bench {
+        name: "hcp",
+        mock_package: "storkit-hcp-mock",
+        mock_bin: "storkit-hcp-mock",
+        mock_env: "STORKIT_HCP_MOCK_BIN",
+        package: "storkit-hcp",
+        target: "hcp",
+    },
+];
+
+/// `bench` (the core transport bench), `bench <name>` or `bench all`.
+fn bench(root: &Path, which: Option<&str>) -> Result<(), String> {
+    let chosen: Vec<&Bench> = match which.unwrap_or("core") {
+        "all" => BENCHES.iter().collect(),
+        name => match BENCHES.iter().find(|b| b.name == name) {
+            Some(b) => vec![b],
+            None => {
+                let names: Vec<&str> = BENCHES.iter().map(|b| b.name).collect();
+                return Err(format!(
+                    "unknown benchmark `{name}`; one of: {}, all",
+                    names.join(", ")
+                ));
+            }
+        },
+    };
+    for b in chosen {
+        run_bench(root, b)?;
+    }
+    Ok(())
+}
+
+fn run_bench(root: &Path, b: &Bench) -> Result<(), String> {
+    // The mock runs as its own (release) process, so the bench's CPU figures are the
+    // client's alone.
     cargo(
         root,
         &[
@@ -290,31 +346,24 @@ fn bench(root: &Path) -> Result<(), String> {
             "--release",
             "--quiet",
             "-p",
-            "storkit-mock",
+            b.mock_package,
             "--bin",
-            "storkit-mock",
+            b.mock_bin,
         ],
     )?;
-    let mock = target_dir(root).join("release/storkit-mock");
+    let mock = target_dir(root).join("release").join(b.mock_bin);
     let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("$ cargo bench -p storkit-core --bench transport");
+    eprintln!("$ cargo bench -p {} --bench {}", b.package, b.target);
     let status = Command::new(cargo_bin)
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "storkit-core",
-            "--bench",
-            "transport",
-        ])
-        .env("STORKIT_MOCK_BIN", &mock)
+        .args(["bench", "--quiet", "-p", b.package, "--bench", b.target])
+        .env(b.mock_env, &mock)
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("benchmark failed ({status})"))
+        Err(format!("benchmark {} failed ({status})", b.name))
     }
 }
 

@@ -85,6 +85,9 @@ pub struct HcpAuth {
     user: Option<String>,
     /// What goes after the scheme word: the native token, or `user:password` for AD.
     secret: Option<SecretString>,
+    /// The header values, built on first use and cloned for every request after (cheap:
+    /// shared bytes), instead of formatting and validating them per request.
+    stamped: std::sync::OnceLock<Result<Vec<(HeaderName, HeaderValue)>, String>>,
 }
 
 impl HcpAuth {
@@ -96,6 +99,7 @@ impl HcpAuth {
             scheme: AuthScheme::Native,
             user: Some(user),
             secret: Some(token),
+            stamped: std::sync::OnceLock::new(),
         }
     }
 
@@ -109,6 +113,7 @@ impl HcpAuth {
             scheme: AuthScheme::ActiveDirectory,
             user: Some(user),
             secret: Some(SecretString::from(secret)),
+            stamped: std::sync::OnceLock::new(),
         }
     }
 
@@ -120,6 +125,7 @@ impl HcpAuth {
             scheme: AuthScheme::LocalSwift,
             user: Some(user),
             secret: Some(token),
+            stamped: std::sync::OnceLock::new(),
         }
     }
 
@@ -130,6 +136,7 @@ impl HcpAuth {
             scheme: AuthScheme::Anonymous,
             user: None,
             secret: None,
+            stamped: std::sync::OnceLock::new(),
         }
     }
 
@@ -140,6 +147,7 @@ impl HcpAuth {
             scheme: AuthScheme::Dummy,
             user: None,
             secret: None,
+            stamped: std::sync::OnceLock::new(),
         }
     }
 
@@ -169,32 +177,42 @@ fn sensitive_bytes(value: &str) -> Result<HeaderValue, Error> {
 
 impl Authenticator for HcpAuth {
     fn stamp(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        match self.scheme {
+        let built = self
+            .stamped
+            .get_or_init(|| self.build_headers().map_err(|e| e.to_string()));
+        match built {
+            Ok(pairs) => {
+                for (name, value) in pairs {
+                    headers.insert(name.clone(), value.clone());
+                }
+                Ok(())
+            }
+            Err(message) => Err(Error::config(message.clone())),
+        }
+    }
+}
+
+impl HcpAuth {
+    fn build_headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+        Ok(match self.scheme {
             AuthScheme::Native => {
                 let token = self.secret();
-                headers.insert(AUTHORIZATION, sensitive_value(&format!("HCP {token}"))?);
-                headers.insert(COOKIE, sensitive_value(&format!("hcp-ns-auth={token}"))?);
+                vec![
+                    (AUTHORIZATION, sensitive_value(&format!("HCP {token}"))?),
+                    (COOKIE, sensitive_value(&format!("hcp-ns-auth={token}"))?),
+                ]
             }
-            AuthScheme::ActiveDirectory => {
-                headers.insert(
-                    AUTHORIZATION,
-                    sensitive_bytes(&format!("AD {}", self.secret()))?,
-                );
-            }
-            AuthScheme::LocalSwift => {
-                headers.insert(
-                    X_AUTH_TOKEN,
-                    sensitive_value(&format!("HCP {}", self.secret()))?,
-                );
-            }
-            AuthScheme::Anonymous => {
-                headers.insert(AUTHORIZATION, sensitive_value("HCP all_users:")?);
-            }
-            AuthScheme::Dummy => {
-                headers.insert(HCPSDK_DUMMY, HeaderValue::from_static("DUMMY"));
-            }
-        }
-        Ok(())
+            AuthScheme::ActiveDirectory => vec![(
+                AUTHORIZATION,
+                sensitive_bytes(&format!("AD {}", self.secret()))?,
+            )],
+            AuthScheme::LocalSwift => vec![(
+                X_AUTH_TOKEN,
+                sensitive_value(&format!("HCP {}", self.secret()))?,
+            )],
+            AuthScheme::Anonymous => vec![(AUTHORIZATION, sensitive_value("HCP all_users:")?)],
+            AuthScheme::Dummy => vec![(HCPSDK_DUMMY, HeaderValue::from_static("DUMMY"))],
+        })
     }
 }
 

@@ -37,11 +37,12 @@ options:
   --admin-password PASS    its password (default service01)
   --link NAME              an active/active replication link (default hcp1--<-->--hcp2)
   --idle-close SECS        close idle keep-alive connections after SECS seconds, silently
+  --max-object-size BYTES  the largest object a PUT may store (default 268435456, 256 MiB)
   --ca-out FILE            write the CA certificate (PEM) to FILE
   -h, --help               print this help";
 
 const FLAGS: [&str; 1] = ["tls"];
-const OPTIONS: [&str; 14] = [
+const OPTIONS: [&str; 15] = [
     "ips",
     "port",
     "mapi-port",
@@ -55,6 +56,7 @@ const OPTIONS: [&str; 14] = [
     "admin-password",
     "link",
     "idle-close",
+    "max-object-size",
     "ca-out",
 ];
 
@@ -115,6 +117,10 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
     }
     if let Some(secs) = args.parse_value::<u64>("idle-close")? {
         config = config.idle_close(Duration::from_secs(secs));
+    }
+    // The object store is in memory; a bigger limit lets a benchmark stream 1 GiB through.
+    if let Some(bytes) = args.parse_value::<u64>("max-object-size")? {
+        config = config.max_object_size(bytes);
     }
     Ok(Options {
         config,
@@ -195,6 +201,8 @@ mod tests {
             "n",
             "--password",
             "n01",
+            "--max-object-size",
+            "1073741824",
         ]))
         .map_err(|e| e.to_string());
         let config = options.map(|o| o.config);
@@ -203,6 +211,7 @@ mod tests {
         assert_eq!(config.ips.len(), 2);
         assert_eq!(config.tenants[0].namespaces.len(), 2);
         assert!(config.tls);
+        assert_eq!(config.max_object_size, 1 << 30);
     }
 
     #[test]
@@ -211,6 +220,7 @@ mod tests {
             &["--bogus"][..],
             &["--ips", "10.0.0.1"],
             &["--port", "x"],
+            &["--max-object-size", "1G"],
             &["--dns", "nowhere"],
             &["positional"],
         ] {
