@@ -288,7 +288,7 @@ impl Mapi {
     /// [`log_status`](Self::log_status) under `policy` (hcpsdk left the loop to the caller
     /// and slept 0.5 s in every status call). A collection that reports an error is an
     /// [`HcpError::LogCollectionFailed`] error; a policy that runs out is an
-    /// [`ErrorKind::Poll`](storkit_core::ErrorKind::Poll) error.
+    /// [`ErrorKind::Poll`] error.
     pub async fn wait_for_logs(&self, policy: &PollPolicy) -> Result<LogDownloadStatus, Error> {
         let mut poller = Poller::new(policy.clone());
         let result = poller
