@@ -342,6 +342,8 @@ pub(crate) struct Inner {
     pub(crate) port: u16,
     /// `scheme://host:port` with the host bracketed when it is an IPv6 literal.
     pub(crate) origin: String,
+    /// The origin parsed once: each request's URI reuses it and parses only its target.
+    pub(crate) origin_parts: Option<(http::uri::Scheme, http::uri::Authority)>,
     pub(crate) base_path: String,
     pub(crate) shared: Arc<Shared>,
 }
@@ -417,9 +419,15 @@ impl Client {
     }
 
     fn named(shared: Arc<Shared>, host: String, port: u16, base_path: String) -> Client {
+        let origin = origin(shared.https, &host, port);
+        let origin_parts = origin.parse::<Uri>().ok().and_then(|u| {
+            let parts = u.into_parts();
+            Some((parts.scheme?, parts.authority?))
+        });
         Client {
             inner: Arc::new(Inner {
-                origin: origin(shared.https, &host, port),
+                origin,
+                origin_parts,
                 host,
                 port,
                 base_path,
@@ -572,6 +580,39 @@ impl Client {
             return Err(Error::config("request paths must start with '/'"));
         }
         let query = request.encoded_query(self.inner.shared.query_style);
+        let target_len = self.inner.base_path.len() + path.len() + query.len() + 2;
+        let push_target = |uri: &mut String| {
+            uri.push_str(&self.inner.base_path);
+            uri.push_str(if path.is_empty() { "/" } else { path });
+            if !query.is_empty() {
+                uri.push('?');
+                uri.push_str(&query);
+            }
+        };
+        let changed = || {
+            Error::config(
+                "the request target cannot be sent as given (the URI parser would change it)",
+            )
+        };
+        let invalid = |e: http::Error| {
+            Error::config("the request path or query is not a valid URI").with_source(e)
+        };
+        if let (None, Some((scheme, authority))) = (&request.host, &self.inner.origin_parts) {
+            // The usual case: only the target is parsed; the origin was parsed once.
+            let mut target = String::with_capacity(target_len);
+            push_target(&mut target);
+            let target = bytes::Bytes::from(target);
+            let pq = http::uri::PathAndQuery::from_maybe_shared(target.clone())
+                .map_err(|e| invalid(e.into()))?;
+            if pq.as_str().as_bytes() != &target[..] {
+                return Err(changed());
+            }
+            let mut parts = http::uri::Parts::default();
+            parts.scheme = Some(scheme.clone());
+            parts.authority = Some(authority.clone());
+            parts.path_and_query = Some(pq);
+            return Uri::from_parts(parts).map_err(|e| invalid(e.into()));
+        }
         let own_origin;
         let origin = match &request.host {
             Some(host) => {
@@ -580,26 +621,15 @@ impl Client {
             }
             None => &self.inner.origin,
         };
-        let mut uri = String::with_capacity(
-            origin.len() + self.inner.base_path.len() + path.len() + query.len() + 2,
-        );
+        let mut uri = String::with_capacity(origin.len() + target_len);
         uri.push_str(origin);
         let target_start = uri.len();
-        uri.push_str(&self.inner.base_path);
-        uri.push_str(if path.is_empty() { "/" } else { path });
-        if !query.is_empty() {
-            uri.push('?');
-            uri.push_str(&query);
-        }
+        push_target(&mut uri);
         // The URI keeps the string's buffer: no copy.
         let uri = bytes::Bytes::from(uri);
-        let parsed = Uri::from_maybe_shared(uri.clone()).map_err(|e| {
-            Error::config("the request path or query is not a valid URI").with_source(e)
-        })?;
+        let parsed = Uri::from_maybe_shared(uri.clone()).map_err(|e| invalid(e.into()))?;
         if parsed.path_and_query().map(|pq| pq.as_str().as_bytes()) != uri.get(target_start..) {
-            return Err(Error::config(
-                "the request target cannot be sent as given (the URI parser would change it)",
-            ));
+            return Err(changed());
         }
         Ok(parsed)
     }
