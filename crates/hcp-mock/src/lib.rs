@@ -89,6 +89,7 @@ mod logs;
 mod mapi;
 mod objects;
 mod proc;
+pub mod python;
 mod replication;
 mod rest;
 mod system;

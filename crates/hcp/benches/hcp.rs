@@ -61,7 +61,6 @@ const DATA_PORT: u16 = 8000;
 const DOMAIN: &str = "hcp1.example";
 const USER: &str = "n";
 const PASSWORD: &str = "n01";
-const HCPSDK: &str = "hcpsdk==0.9.5.post1";
 /// Set (to the object size) in the child process that runs (d).
 const CHILD_ENV: &str = "STORKIT_HCP_BENCH_STREAM";
 
@@ -125,11 +124,7 @@ fn ip_list() -> String {
 /// `<target>` from this binary's path (`<target>/<profile>/deps/hcp-...`), as the mock's
 /// Python test finds it, so both share one virtual environment.
 fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(std::env::temp_dir)
+    storkit_hcp_mock::python::target_dir()
 }
 
 fn start_process(bin: &str, work: &Path, big: u64) -> (Mock, Endpoint) {
@@ -565,81 +560,22 @@ async fn pairs(mode: &Mode, e: &Endpoint) -> Option<Pairs> {
 
 // ---- (c): hcpsdk in Python -----------------------------------------------------------
 
-fn run(command: &mut Command) -> Result<String, String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if output.status.success() {
-        Ok(text)
-    } else {
-        Err(format!("{command:?} failed ({}):\n{text}", output.status))
-    }
-}
-
-/// `<target>/hcpsdk-venv`'s python with hcpsdk, made as the mock's Python test makes it
-/// (`crates/hcp-mock/tests/api/python.rs`) when missing.
-fn python_with_hcpsdk() -> Result<PathBuf, String> {
-    let venv = target_dir().join("hcpsdk-venv");
-    let python = venv.join("bin").join("python");
-    let ready = |python: &Path| {
-        Command::new(python)
-            .args([
-                "-c",
-                "import hcpsdk, dns.resolver; assert hcpsdk.version() == '0.9.5-1'",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if ready(&python) {
-        return Ok(python);
-    }
-    let interpreter = ["python3.11", "python3"]
-        .into_iter()
-        .find(|p| {
-            Command::new(p)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .ok_or("no python3 on PATH")?;
-    eprintln!("creating {} with {HCPSDK}", venv.display());
-    run(Command::new(interpreter)
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv))?;
-    run(Command::new(&python).args([
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--quiet",
-        HCPSDK,
-    ]))?;
-    if ready(&python) {
-        Ok(python)
-    } else {
-        Err(format!("{HCPSDK} installed but does not import"))
-    }
-}
-
 fn hcpsdk(mode: &Mode, e: &Endpoint) -> Result<Figures, String> {
-    let python = python_with_hcpsdk()?;
+    let python = storkit_hcp_mock::python::hcpsdk_python(&target_dir())?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/python/hcpsdk_put_get.py");
     let mock0 = mock_cpu(e);
-    let out = run(Command::new(python)
-        .arg(script)
-        .arg(e.dns.ip().to_string())
-        .arg(e.dns.port().to_string())
-        .arg(&e.fqdn)
-        .arg(&e.ca_file)
-        .arg(e.port.to_string())
-        .arg(CONCURRENCY.to_string())
-        .arg(mode.python.as_secs_f64().to_string())
-        .arg("bench/hcpsdk"))?;
+    let out = storkit_hcp_mock::python::run(
+        Command::new(python)
+            .arg(script)
+            .arg(e.dns.ip().to_string())
+            .arg(e.dns.port().to_string())
+            .arg(&e.fqdn)
+            .arg(&e.ca_file)
+            .arg(e.port.to_string())
+            .arg(CONCURRENCY.to_string())
+            .arg(mode.python.as_secs_f64().to_string())
+            .arg("bench/hcpsdk"),
+    )?;
     // `ops <pairs> seconds <wall> cpu <seconds>`
     let fields: Vec<&str> = out
         .lines()
