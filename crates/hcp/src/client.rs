@@ -10,8 +10,8 @@ use bytes::Bytes;
 use storkit_core::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use storkit_core::resolve::{HickoryResolver, StaticResolver, SystemResolver};
 use storkit_core::{
-    Authenticator, Body, Client, Error, ErrorKind, QueryStyle, Request, RequestPath, Response,
-    ResponseBody, RetryPolicy, StreamingResponse, Timings, TlsPolicy,
+    Authenticator, Body, Client, Error, QueryStyle, Request, RequestPath, Response, ResponseBody,
+    RetryPolicy, StreamingResponse, Timings, TlsPolicy,
 };
 
 use crate::error::HcpError;
@@ -659,29 +659,26 @@ pub(crate) fn error_message(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The error for an HCP answer with an unexpected status: the core's context (request
-/// line, node, request id) with an [`HcpError::Status`] detail.
-pub(crate) fn status_error(r: &Response) -> Error {
+/// The [`HcpError::Status`] of an answer: its status, reason and `X-HCP-ErrorMessage`.
+fn status_detail(status: StatusCode, headers: &HeaderMap) -> (HcpError, String) {
     let detail = HcpError::Status {
-        status: r.status().as_u16(),
-        reason: r.status().canonical_reason().unwrap_or("").to_owned(),
-        message: error_message(r.headers()),
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_owned(),
+        message: error_message(headers),
     };
     let message = detail.to_string();
-    let mut e = r.to_error().with_source(detail).with_message(message);
-    if r.status() == StatusCode::CONFLICT {
-        e = e.with_kind(ErrorKind::Conflict);
-    }
-    e
+    (detail, message)
+}
+
+/// The error for an HCP answer with an unexpected status: the core's context (request
+/// line, node, request id, kind from the status) with an [`HcpError::Status`] detail.
+pub(crate) fn status_error(r: &Response) -> Error {
+    let (detail, message) = status_detail(r.status(), r.headers());
+    r.to_error().with_source(detail).with_message(message)
 }
 
 /// Same for a streamed response.
 pub(crate) fn streaming_status_error(r: &StreamingResponse) -> Error {
-    let detail = HcpError::Status {
-        status: r.status().as_u16(),
-        reason: r.status().canonical_reason().unwrap_or("").to_owned(),
-        message: error_message(r.headers()),
-    };
-    let message = detail.to_string();
+    let (detail, message) = status_detail(r.status(), r.headers());
     r.to_error().with_source(detail).with_message(message)
 }

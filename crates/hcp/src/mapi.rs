@@ -187,7 +187,8 @@ const XML: HeaderValue = HeaderValue::from_static("application/xml");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 impl Mapi {
-    async fn get_ok(&self, request: Request) -> Result<Bytes, Error> {
+    /// Sends `request`; the body of a `200`, any other status an error.
+    async fn ok_body(&self, request: Request) -> Result<Bytes, Error> {
         let r = self.client.send(request).await?;
         if r.status() != StatusCode::OK {
             return Err(status_error(&r));
@@ -195,14 +196,10 @@ impl Mapi {
         Ok(r.into_body())
     }
 
-    async fn post_ok(&self, request: Request) -> Result<Bytes, Error> {
-        self.get_ok(request).await
-    }
-
     /// The replication service's settings (`GET /mapi/services/replication`).
     pub async fn replication_settings(&self) -> Result<ReplicationSettings, Error> {
         let body = self
-            .get_ok(Request::get("/mapi/services/replication"))
+            .ok_body(Request::get("/mapi/services/replication"))
             .await?;
         decode_replication_settings(&body)
     }
@@ -211,7 +208,7 @@ impl Mapi {
     /// (hcpsdk returned `['Error: ...']`, bug B12).
     pub async fn replication_links(&self) -> Result<Vec<String>, Error> {
         let body = self
-            .get_ok(Request::get("/mapi/services/replication/links"))
+            .ok_body(Request::get("/mapi/services/replication/links"))
             .await?;
         decode_link_list(&body)
     }
@@ -219,7 +216,7 @@ impl Mapi {
     /// A link's details (`?verbose=true`). Any name works, raw `<-->` included.
     pub async fn replication_link(&self, name: &str) -> Result<LinkDetails, Error> {
         let body = self
-            .get_ok(Request::get(link_path(name)).query("verbose", "true"))
+            .ok_body(Request::get(link_path(name)).query("verbose", "true"))
             .await?;
         decode_link_details(&body)
     }
@@ -236,7 +233,7 @@ impl Mapi {
         link_type: Option<LinkType>,
     ) -> Result<(), Error> {
         action.check(link_type)?;
-        self.post_ok(
+        self.ok_body(
             Request::post(link_path(name))
                 .raw_query(action.as_str())
                 .idempotent(false),
@@ -250,7 +247,7 @@ impl Mapi {
         if message.is_empty() {
             return Err(Error::config("log message required"));
         }
-        self.post_ok(
+        self.ok_body(
             Request::post("/mapi/logs")
                 .query("mark", message)
                 .idempotent(false),
@@ -267,7 +264,7 @@ impl Mapi {
         end: LogDate,
         snodes: &[&str],
     ) -> Result<(), Error> {
-        self.post_ok(
+        self.ok_body(
             Request::post("/mapi/logs/prepare")
                 .header(header::CONTENT_TYPE, XML)
                 .body(logs_prepare_xml(start, end, snodes))
@@ -280,7 +277,7 @@ impl Mapi {
     /// The state of the log collection (`GET /mapi/logs`). Unlike hcpsdk it does not
     /// sleep; poll it with the core's poller.
     pub async fn log_status(&self) -> Result<LogDownloadStatus, Error> {
-        let body = self.get_ok(Request::get("/mapi/logs")).await?;
+        let body = self.ok_body(Request::get("/mapi/logs")).await?;
         decode_log_status(&body)
     }
 
@@ -352,7 +349,7 @@ impl Mapi {
 
     /// Cancels a log collection (`POST /mapi/logs?cancel`).
     pub async fn log_cancel(&self) -> Result<(), Error> {
-        self.post_ok(
+        self.ok_body(
             Request::post("/mapi/logs")
                 .raw_query("cancel")
                 .idempotent(false),
@@ -379,7 +376,7 @@ impl Mapi {
             encode_path_segment(tenant)
         ));
         let body = self
-            .get_ok(
+            .ok_body(
                 Request::get(path)
                     .query("start", &start.to_string())
                     .query("end", &end.to_string())
@@ -394,7 +391,7 @@ impl Mapi {
     /// The tenants' names (`GET /mapi/tenants?verbose=true`, JSON).
     pub async fn tenants(&self) -> Result<Vec<String>, Error> {
         let body = self
-            .get_ok(
+            .ok_body(
                 Request::get("/mapi/tenants")
                     .query("verbose", "true")
                     .header(header::ACCEPT, JSON),
@@ -407,7 +404,7 @@ impl Mapi {
     pub async fn tenant(&self, name: &str) -> Result<TenantInfo, Error> {
         let path = RequestPath::encoded(format!("/mapi/tenants/{}", encode_path_segment(name)));
         let body = self
-            .get_ok(Request::get(path).header(header::ACCEPT, JSON))
+            .ok_body(Request::get(path).header(header::ACCEPT, JSON))
             .await?;
         decode_tenant_info(&body)
     }

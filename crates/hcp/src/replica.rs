@@ -30,8 +30,6 @@ use storkit_core::http::StatusCode;
 use storkit_core::{Error, ErrorKind, Phase};
 use tokio::time::Instant;
 
-use crate::error::HcpError;
-
 /// An ORed combination of the `RS_*` modes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ReplicaStrategy(u8);
@@ -180,24 +178,11 @@ pub(crate) fn moves_to_other_system(e: &Error, access: Access) -> bool {
         e.kind(),
         ErrorKind::Resolve | ErrorKind::Connect | ErrorKind::Tls | ErrorKind::Timeout
     ) || (e.kind() == ErrorKind::Io && e.phase() != Phase::Responded);
-    let unavailable =
-        e.status() == Some(StatusCode::SERVICE_UNAVAILABLE) || matches!(e.hcp_status(), Some(503));
+    // HCP's status errors carry the status in the core error (`status_error`).
+    let unavailable = e.status() == Some(StatusCode::SERVICE_UNAVAILABLE);
     match access {
         Access::Read => unreachable || unavailable,
         Access::Write => (unreachable && e.phase() == Phase::NotSent) || unavailable,
-    }
-}
-
-trait HcpStatus {
-    fn hcp_status(&self) -> Option<u16>;
-}
-
-impl HcpStatus for Error {
-    fn hcp_status(&self) -> Option<u16> {
-        match self.detail::<HcpError>() {
-            Some(HcpError::Status { status, .. }) => Some(*status),
-            _ => None,
-        }
     }
 }
 

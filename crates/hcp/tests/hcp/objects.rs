@@ -8,7 +8,7 @@ use storkit_hcp::{
 };
 use storkit_mock::{Fault, FaultAction};
 
-use crate::support::{KB128_HASH, client, ip, kb128, system, temp_dir};
+use crate::support::{KB128_HASH, client, kb128, system, temp_dir};
 
 #[tokio::test]
 async fn the_manuals_sample_flow() {
@@ -346,7 +346,6 @@ async fn directories_custom_and_system_metadata() {
     let _ = c.head("/rest/nothing").await;
     assert_eq!(mock.server().log().len(), before + 1);
     assert!(!c.exists("/rest/nothing").await.unwrap());
-    let _ = ip(11);
 }
 
 #[tokio::test]
