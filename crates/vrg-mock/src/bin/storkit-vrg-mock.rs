@@ -1,0 +1,2 @@
+//! `cargo xtask mock vrg` (being written).
+fn main() {}

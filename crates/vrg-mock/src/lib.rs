@@ -1,0 +1,1 @@
+//! A stateful mock of a Huawei FusionCompute VRG (being written).

@@ -1,0 +1,1 @@
+//! Lenient decoding helpers (reference §8).
