@@ -30,7 +30,7 @@ use crate::framing::Event;
 use crate::handler::Ctx;
 use crate::log::{Closer, ConnRecord, LoggedRequest, RequestLog};
 use crate::reply;
-use crate::server::{LiveConn, ServerShared};
+use crate::server::{LiveConn, Node, ServerShared};
 use crate::socket::{HyperIo, TcpIo};
 use crate::{hex, lock};
 
@@ -337,15 +337,7 @@ impl Drop for ConnGuard {
 }
 
 /// Takes a freshly accepted connection: records it, applies accept faults, spawns its task.
-pub(crate) fn accept(
-    server: &Arc<ServerShared>,
-    node_index: usize,
-    tcp: TcpStream,
-    peer: SocketAddr,
-) {
-    let Some(node) = server.nodes.get(node_index) else {
-        return;
-    };
+pub(crate) fn accept(server: &Arc<ServerShared>, node: &Node, tcp: TcpStream, peer: SocketAddr) {
     let Some(listener) = server.listeners.get(node.listener) else {
         return;
     };

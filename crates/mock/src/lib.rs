@@ -5,7 +5,8 @@
 //! addresses (its nodes), plain or TLS with one certificate generated at start (signed by a
 //! [`CertificateAuthority`] several servers may share). Tests read its [`RequestLog`] and
 //! [`ConnRecord`]s, arm [`Fault`]s per node, listener, route, host, query or any predicate,
-//! stop and restart nodes, and change the answers of a [`DnsServer`] while clients run.
+//! stop, restart and add nodes (a system that moves to a new address), and change the
+//! answers of a [`DnsServer`] while clients run.
 //!
 //! Request targets may carry raw `<`, `>`, `` ` ``, `"`, `{`, `}`, `|`, `^` and `\`, as some
 //! real servers accept: see [`Ctx::raw_target`] for what handlers see. Every time the kit

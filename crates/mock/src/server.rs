@@ -3,7 +3,7 @@ use std::future::poll_fn;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -38,8 +38,10 @@ pub struct MockServer {
 }
 
 pub(crate) struct ServerShared {
-    /// One socket per (listener, node IP), listener by listener, IPs in configuration order.
-    pub(crate) nodes: Vec<Node>,
+    /// One socket per (listener, node IP): listener by listener, IPs in configuration order,
+    /// then those of nodes added at run time ([`MockServer::add_node`]). Only ever appended
+    /// to, so an index stays valid for the server's life.
+    nodes: RwLock<Vec<Arc<Node>>>,
     pub(crate) listeners: Vec<Listener>,
     pub(crate) acceptor: Option<TlsAcceptor>,
     pub(crate) handler: Box<dyn Handler>,
@@ -72,6 +74,16 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    fn new(socket: TcpListener, listener: usize) -> Result<Self, MockError> {
+        Ok(Self {
+            addr: socket.local_addr()?,
+            listener,
+            up: AtomicBool::new(true),
+            listener_socket: Mutex::new(Some(socket)),
+            accept_task: Mutex::new(None),
+        })
+    }
+
     pub(crate) fn is_up(&self) -> bool {
         self.up.load(Ordering::Acquire)
     }
@@ -83,6 +95,14 @@ pub(crate) struct LiveConn {
 }
 
 impl ServerShared {
+    fn nodes(&self) -> RwLockReadGuard<'_, Vec<Arc<Node>>> {
+        self.nodes.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn node(&self, index: usize) -> Option<Arc<Node>> {
+        self.nodes().get(index).cloned()
+    }
+
     pub(crate) fn next_conn_id(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
@@ -96,16 +116,19 @@ impl ServerShared {
         &self.listeners[0]
     }
 
-    fn sockets_of<'a>(&'a self, listener: &'a Listener) -> impl Iterator<Item = &'a Node> + 'a {
-        self.nodes
+    /// The addresses of the listener's sockets, one per node.
+    fn sockets_of(&self, listener: &Listener) -> Vec<SocketAddr> {
+        self.nodes()
             .iter()
-            .filter(move |n| self.listeners[n.listener].name == listener.name)
+            .filter(|n| self.listeners[n.listener].name == listener.name)
+            .map(|n| n.addr)
+            .collect()
     }
 
     /// The indexes of the sockets of the node with this IP, on every listener.
     fn node_sockets(&self, ip: IpAddr) -> Result<Vec<usize>, MockError> {
         let indexes: Vec<usize> = self
-            .nodes
+            .nodes()
             .iter()
             .enumerate()
             .filter(|(_, n)| n.addr.ip() == ip)
@@ -118,7 +141,7 @@ impl ServerShared {
     }
 
     fn stop_socket(&self, index: usize) {
-        let Some(node) = self.nodes.get(index) else {
+        let Some(node) = self.node(index) else {
             return;
         };
         let live = lock(&self.live);
@@ -136,7 +159,8 @@ impl ServerShared {
 
     fn stop_all(&self) {
         self.shut_down.store(true, Ordering::Release);
-        for index in 0..self.nodes.len() {
+        let count = self.nodes().len();
+        for index in 0..count {
             self.stop_socket(index);
         }
         for live_conn in lock(&self.live).values() {
@@ -183,13 +207,7 @@ impl MockServer {
         for (index, (name, port, plain)) in specs.into_iter().enumerate() {
             let (port, sockets) = bind_all(&ips, port)?;
             for socket in sockets {
-                nodes.push(Node {
-                    addr: socket.local_addr()?,
-                    listener: index,
-                    up: AtomicBool::new(true),
-                    listener_socket: Mutex::new(Some(socket)),
-                    accept_task: Mutex::new(None),
-                });
+                nodes.push(Arc::new(Node::new(socket, index)?));
             }
             listeners.push(Listener {
                 name: name.into(),
@@ -206,8 +224,9 @@ impl MockServer {
             None => None,
         };
 
+        let node_count = nodes.len();
         let shared = Arc::new(ServerShared {
-            nodes,
+            nodes: RwLock::new(nodes),
             listeners,
             acceptor: tls.as_ref().map(|t| TlsAcceptor::from(t.server_config())),
             handler: Box::new(handler),
@@ -222,7 +241,7 @@ impl MockServer {
             tls,
             host_name: config.host_name,
         });
-        for index in 0..shared.nodes.len() {
+        for index in 0..node_count {
             spawn_accept(&shared, index);
         }
         let server = Self { shared };
@@ -277,7 +296,8 @@ impl MockServer {
         };
         self.shared
             .sockets_of(listener)
-            .map(|n| format!("{}://{}", scheme(listener.tls), n.addr))
+            .iter()
+            .map(|addr| format!("{}://{addr}", scheme(listener.tls)))
             .collect()
     }
 
@@ -294,15 +314,15 @@ impl MockServer {
             None => self
                 .shared
                 .sockets_of(listener)
-                .next()
-                .map(|n| format!("{}://{}", scheme(listener.tls), n.addr)),
+                .first()
+                .map(|addr| format!("{}://{addr}", scheme(listener.tls))),
         }
     }
 
     /// The socket addresses of the listener called `name`, one per node.
     pub fn listener_addrs(&self, name: &str) -> Vec<SocketAddr> {
         match self.shared.listener(name) {
-            Some(listener) => self.shared.sockets_of(listener).map(|n| n.addr).collect(),
+            Some(listener) => self.shared.sockets_of(listener),
             None => Vec::new(),
         }
     }
@@ -360,9 +380,11 @@ impl MockServer {
 
     /// Whether the node with this address is listening.
     pub fn is_node_up(&self, ip: IpAddr) -> bool {
-        self.shared
-            .node_sockets(ip)
-            .is_ok_and(|sockets| sockets.iter().all(|&i| self.shared.nodes[i].is_up()))
+        self.shared.node_sockets(ip).is_ok_and(|sockets| {
+            sockets
+                .iter()
+                .all(|&i| self.shared.node(i).is_some_and(|n| n.is_up()))
+        })
     }
 
     /// Closes the node's listeners (every port) and its open connections. When this returns,
@@ -381,7 +403,9 @@ impl MockServer {
             return Err(MockError::ShutDown);
         }
         for index in self.shared.node_sockets(ip)? {
-            let node = &self.shared.nodes[index];
+            let Some(node) = self.shared.node(index) else {
+                continue;
+            };
             if lock(&node.listener_socket).is_some() {
                 continue;
             }
@@ -396,6 +420,62 @@ impl MockServer {
             }
             spawn_accept(&self.shared, index);
         }
+        Ok(())
+    }
+
+    /// Makes `ip` a node of the running server: it listens there on every listener's port,
+    /// plain or TLS as the listener is, serving the same handler, log and faults. For a mock
+    /// whose system moves to a new address at run time (stop the old node afterwards with
+    /// [`stop_node`](Self::stop_node)).
+    ///
+    /// A TLS server presents its one certificate, generated at start: its IP SANs name the
+    /// configured nodes only, so a client that checks the name against `ip` refuses it
+    /// (clients that trust the CA and check a DNS name, or pin the fingerprint, accept it).
+    ///
+    /// An IP that is a node already is started like [`start_node`](Self::start_node). Fails
+    /// for an address outside loopback, a port taken on `ip` (nothing is left listening
+    /// then), or a server that was shut down. [`urls`](Self::urls) and [`ips`](Self::ips)
+    /// list the new node after the configured ones.
+    pub fn add_node(&self, ip: IpAddr) -> Result<(), MockError> {
+        if self.shared.shut_down.load(Ordering::Acquire) {
+            return Err(MockError::ShutDown);
+        }
+        if !ip.is_loopback() {
+            return Err(MockError::NotLoopback { ip });
+        }
+        if self.shared.node_sockets(ip).is_ok() {
+            return self.start_node(ip);
+        }
+        let added = {
+            let _runtime = self.shared.runtime.enter();
+            self.shared
+                .listeners
+                .iter()
+                .enumerate()
+                .map(|(index, l)| Node::new(listen(SocketAddr::new(ip, l.port))?, index))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let indexes = {
+            let mut nodes = self
+                .shared
+                .nodes
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let first = nodes.len();
+            nodes.extend(added.into_iter().map(Arc::new));
+            first..nodes.len()
+        };
+        for index in indexes.clone() {
+            spawn_accept(&self.shared, index);
+        }
+        // A shutdown that ran between the check above and the push missed these sockets.
+        if self.shared.shut_down.load(Ordering::Acquire) {
+            for index in indexes {
+                self.shared.stop_socket(index);
+            }
+            return Err(MockError::ShutDown);
+        }
+        tracing::info!(%ip, "mock server node added");
         Ok(())
     }
 
@@ -438,16 +518,16 @@ fn scheme(tls: bool) -> &'static str {
 }
 
 fn spawn_accept(shared: &Arc<ServerShared>, index: usize) {
-    let task = shared.runtime.spawn(accept_loop(Arc::clone(shared), index));
-    if let Some(node) = shared.nodes.get(index) {
-        *lock(&node.accept_task) = Some(task.abort_handle());
-    }
-}
-
-async fn accept_loop(shared: Arc<ServerShared>, index: usize) {
-    let Some(node) = shared.nodes.get(index) else {
+    let Some(node) = shared.node(index) else {
         return;
     };
+    let task = shared
+        .runtime
+        .spawn(accept_loop(Arc::clone(shared), Arc::clone(&node)));
+    *lock(&node.accept_task) = Some(task.abort_handle());
+}
+
+async fn accept_loop(shared: Arc<ServerShared>, node: Arc<Node>) {
     loop {
         // The listener lives in the node, not in this task, so `stop_node` can close it
         // synchronously; the lock is held only while polling.
@@ -458,7 +538,7 @@ async fn accept_loop(shared: Arc<ServerShared>, index: usize) {
         .await;
         match accepted {
             None => return,
-            Some(Ok((tcp, peer))) => conn::accept(&shared, index, tcp, peer),
+            Some(Ok((tcp, peer))) => conn::accept(&shared, &node, tcp, peer),
             Some(Err(error)) => {
                 // Out of descriptors or an aborted handshake: transient; don't spin.
                 tracing::warn!(node = %node.addr, %error, "accept failed");

@@ -234,3 +234,65 @@ async fn listener_names_must_be_unique() {
     .unwrap_err();
     assert!(matches!(err, MockError::DuplicateListener { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn a_node_added_at_run_time_serves_every_port_with_the_same_certificate() {
+    let server = MockServer::start(
+        ServerConfig::new()
+            .ips([ip3(40)])
+            .listener(ListenerConfig::new("http", 0).plain())
+            .tls(TlsSettings::new(["moving.example"])),
+        where_handler,
+    )
+    .await
+    .unwrap();
+    let (main, http) = (server.port(), server.listener_port("http").unwrap());
+    let ca = server.tls().unwrap().ca_pem();
+
+    server.add_node(ip3(41)).unwrap();
+    assert!(server.is_node_up(ip3(41)));
+    assert_eq!(server.ips(), [ip3(40), ip3(41)]);
+    assert_eq!(server.urls()[1], format!("https://127.0.3.41:{main}"));
+    // Same ports, same certificate (valid for its DNS name; the new IP is no SAN of it).
+    let by_name = tls_client(&ca, Some("moving.example"));
+    let reply = get(&by_name, &format!("https://127.0.3.41:{main}/x"))
+        .await
+        .unwrap();
+    assert_eq!(reply.text(), format!("main {main} true 127.0.3.41"));
+    assert!(
+        get(
+            &tls_client(&ca, None),
+            &format!("https://127.0.3.41:{main}/x")
+        )
+        .await
+        .is_err()
+    );
+    let reply = get(&plain_client(), &format!("http://127.0.3.41:{http}/x"))
+        .await
+        .unwrap();
+    assert_eq!(reply.text(), format!("http {http} false 127.0.3.41"));
+
+    // The system moves: the old node stops, the new one keeps serving; stop/start and a
+    // second add work on the new node like on a configured one.
+    server.stop_node(ip3(40)).unwrap();
+    let err = TcpStream::connect((ip3(40), main)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    server.stop_node(ip3(41)).unwrap();
+    let err = TcpStream::connect((ip3(41), http)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    server.add_node(ip3(41)).unwrap();
+    assert_eq!(server.ips(), [ip3(40), ip3(41)]);
+    let reply = get(&plain_client(), &format!("http://127.0.3.41:{http}/x"))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    let log = server.log().entries();
+    assert_eq!(log.last().unwrap().node.ip(), ip3(41));
+
+    assert!(matches!(
+        server.add_node("10.0.0.1".parse().unwrap()),
+        Err(MockError::NotLoopback { .. })
+    ));
+    server.shutdown().await;
+    assert!(matches!(server.add_node(ip3(42)), Err(MockError::ShutDown)));
+}

@@ -1,0 +1,59 @@
+//! The standalone binary prints `ready <url>` once it serves. Address 127.0.10.190.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::{Client, Req, exchange};
+
+/// Kills the mock when the test ends, passed or not.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_binary_prints_ready_and_serves() {
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_storkit-vrg-mock"))
+            .args([
+                "--listen",
+                "127.0.10.190:0",
+                "--user",
+                "operator",
+                "--password",
+                "s3cret",
+                "--validity-ms",
+                "1000",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    });
+    let line = tokio::time::timeout(Duration::from_secs(30), line)
+        .await
+        .expect("ready in time")
+        .unwrap()
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("ready http://")
+        .unwrap_or_else(|| panic!("{line:?}"));
+    let addr = url.parse().unwrap();
+    let login = exchange(addr, &Client::login_request("operator", "s3cret")).await;
+    assert_eq!(login.status, 200, "{}", login.text());
+    assert_eq!(login.json()["validity"], 1000);
+    let token = login.header("x-auth-token").unwrap();
+    let status = exchange(addr, &Req::get("/vrgstatus").token(token)).await;
+    assert_eq!(status.status, 200);
+}
