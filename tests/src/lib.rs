@@ -39,6 +39,7 @@ use storkit_mock::{LoggedRequest, MockServer};
 pub mod hcp;
 pub mod hitachi;
 pub mod trace;
+pub mod vrg;
 
 /// The user and password a mock accepts and a client logs in with.
 ///

@@ -472,4 +472,5 @@ macro_rules! conformance {
 conformance! {
     hitachi_block => storkit_tests::hitachi::HitachiBlock,
     hcp => storkit_tests::hcp::Hcp,
+    vrg => storkit_tests::vrg::Vrg,
 }

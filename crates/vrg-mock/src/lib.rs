@@ -232,6 +232,21 @@ impl VrgMock {
         self.vrg.state().peer_reachable = reachable;
     }
 
+    /// Makes the next pairing (`POST /vrgmap`) end in status 3 (failed), once.
+    pub fn fail_next_pairing(&self) {
+        self.vrg.state().fail_next_pairing = true;
+    }
+
+    /// How long pairings started from now on stay in status 2 (pairing).
+    pub fn set_pair_delay(&self, delay: std::time::Duration) {
+        self.vrg.state().pair_delay = delay;
+    }
+
+    /// How many `POST /vrgmap` requests the mock accepted since it started.
+    pub fn pairings_started(&self) -> u64 {
+        self.vrg.state().pairings_started
+    }
+
     /// Cuts the link to the peer: a pairing shows status 5 until the next `POST` or
     /// `DELETE /vrgmap`. No effect when not paired.
     pub fn link_down(&self) {
@@ -250,7 +265,7 @@ impl VrgMock {
                 dst_port: None,
             },
             Some(p) => PairState {
-                status: p.status(Instant::now(), self.vrg.config.pair_delay),
+                status: p.status(Instant::now()),
                 dst_ip: Some(p.dst_ip),
                 dst_port: Some(p.dst_port),
             },

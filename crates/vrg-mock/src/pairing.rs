@@ -15,11 +15,18 @@ use crate::wire;
 pub(crate) fn pair(vrg: &Vrg, call: &Call<'_>) -> Answer {
     let (dst_ip, dst_port) = wire::check_pair(&body_json(call)?, vrg.config.pair_keys)?;
     let mut state = vrg.state();
-    let outcome = if state.peer_reachable { 1 } else { 3 };
+    let failing = std::mem::take(&mut state.fail_next_pairing);
+    let outcome = if state.peer_reachable && !failing {
+        1
+    } else {
+        3
+    };
+    state.pairings_started += 1;
     state.pairing = Some(Pairing {
         dst_ip,
         dst_port,
         started: Instant::now(),
+        delay: state.pair_delay,
         outcome,
         link_down: false,
     });
@@ -41,7 +48,7 @@ pub(crate) fn get(vrg: &Vrg) -> http::Response<storkit_mock::MockBody> {
         Some(pairing) => answer::json(&json!({
             "dstIp": pairing.dst_ip.to_string(),
             "dstPort": pairing.dst_port,
-            "status": pairing.status(Instant::now(), vrg.config.pair_delay),
+            "status": pairing.status(Instant::now()),
         })),
     }
 }

@@ -47,6 +47,12 @@ pub(crate) struct State {
     pub(crate) eth0_missing: bool,
     pub(crate) failover: bool,
     pub(crate) peer_reachable: bool,
+    /// The next pairing ends in status 3 whatever the peer does.
+    pub(crate) fail_next_pairing: bool,
+    /// How long pairings started from now on stay in status 2.
+    pub(crate) pair_delay: Duration,
+    /// `POST /vrgmap` requests accepted since the start.
+    pub(crate) pairings_started: u64,
     pub(crate) pairing: Option<Pairing>,
     /// In the order they were first configured.
     pub(crate) vms: Vec<Vm>,
@@ -71,16 +77,18 @@ pub(crate) struct Pairing {
     pub(crate) dst_ip: Ipv4Addr,
     pub(crate) dst_port: u16,
     pub(crate) started: Instant,
+    /// How long it stays in status 2.
+    pub(crate) delay: Duration,
     /// What status 2 turns into: 1, or 3 if the peer was unreachable when it started.
     pub(crate) outcome: i64,
     pub(crate) link_down: bool,
 }
 
 impl Pairing {
-    pub(crate) fn status(&self, now: Instant, delay: Duration) -> i64 {
+    pub(crate) fn status(&self, now: Instant) -> i64 {
         if self.link_down {
             5
-        } else if now < self.started + delay {
+        } else if now < self.started + self.delay {
             2
         } else {
             self.outcome
@@ -138,6 +146,9 @@ impl Vrg {
             eth0_missing: false,
             failover: config.failover,
             peer_reachable: true,
+            fail_next_pairing: false,
+            pair_delay: config.pair_delay,
+            pairings_started: 0,
             pairing: None,
             vms: Vec::new(),
             volume_outcome: None,
