@@ -1,0 +1,2 @@
+//! `cargo xtask mock ontap-deploy` (being written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! A stateful mock of NetApp ONTAP Select Deploy (being written).

@@ -1,0 +1,1 @@
+//! NetApp ONTAP Select Deploy REST API v3 (being written).
