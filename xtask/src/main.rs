@@ -74,6 +74,11 @@ const DEMOS: &[(&str, &str, &str)] = &[
         "bulk_ingest",
         "HCP: 200 files stored in parallel over four nodes with the path builder and a journal (one mock system)",
     ),
+    (
+        "storkit-vrg",
+        "vrg_pairing",
+        "VRG: pair a production VRG with a DR VRG, protect a VM on both sides, then undo it all (two mock VRGs)",
+    ),
 ];
 
 /// Python packages the seed-program tests need (the vendors' samples use `requests`).
