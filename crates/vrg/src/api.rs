@@ -44,7 +44,8 @@ impl VrgClient {
         let request = Request::get(self.path("/versions"))
             .without_auth()
             .header(ACCEPT, HeaderValue::from_static(ACCEPT_NO_VERSION));
-        let response = crate::session::check(self.core().send(request).await?)?;
+        let response =
+            crate::session::check(self.core().send(request).await?, self.inner.settings.lang)?;
         Ok(decode_versions(response.body())?)
     }
 
@@ -201,8 +202,18 @@ impl VrgClient {
     /// Polls the VM's configuration until no volume is being set up (`volStatus` 5); a
     /// volume in 2, 3, 4 or 6 is [`VrgError::StrategyFailed`].
     pub async fn wait_strategy_applied(&self, vm: &VmUuid) -> Result<VmStrategy, Error> {
-        let policy = self.inner.settings.poll.clone();
-        let mut poller = Poller::new(policy);
+        self.wait_strategy_applied_with(vm, &self.inner.settings.poll.clone())
+            .await
+    }
+
+    /// [`wait_strategy_applied`](VrgClient::wait_strategy_applied) with another poll
+    /// policy.
+    pub async fn wait_strategy_applied_with(
+        &self,
+        vm: &VmUuid,
+        policy: &PollPolicy,
+    ) -> Result<VmStrategy, Error> {
+        let mut poller = Poller::new(policy.clone());
         let result = poller
             .run(
                 |_| async move {
@@ -252,8 +263,18 @@ impl VrgClient {
     /// Polls until the VRG no longer lists the VM; a volume left in "deletion failed" (6)
     /// is [`VrgError::StrategyFailed`].
     pub async fn wait_strategy_deleted(&self, vm: &VmUuid) -> Result<(), Error> {
-        let policy = self.inner.settings.poll.clone();
-        let mut poller = Poller::new(policy);
+        self.wait_strategy_deleted_with(vm, &self.inner.settings.poll.clone())
+            .await
+    }
+
+    /// [`wait_strategy_deleted`](VrgClient::wait_strategy_deleted) with another poll
+    /// policy.
+    pub async fn wait_strategy_deleted_with(
+        &self,
+        vm: &VmUuid,
+        policy: &PollPolicy,
+    ) -> Result<(), Error> {
+        let mut poller = Poller::new(policy.clone());
         let result = poller
             .run(
                 |_| async move {
@@ -365,7 +386,12 @@ impl VrgClient {
                     let request = Request::get(self.path("/netinfos"))
                         .auth(session.authenticator())
                         .timeout(deadline);
-                    match core.send(request).await.and_then(crate::session::check) {
+                    let lang = self.inner.settings.lang;
+                    match core
+                        .send(request)
+                        .await
+                        .and_then(|r| crate::session::check(r, lang))
+                    {
                         Ok(answer) => {
                             let networks = decode_netinfos(answer.body())?;
                             let management = networks

@@ -383,6 +383,7 @@ impl Settings {
             session_path: format!("{}/session", self.base),
             extra_headers: self.login_headers.clone(),
             lockout: self.lockout,
+            lang: self.lang,
             logout_via: Arc::clone(&logout_via),
         };
         let session = TokenSession::builder(core, login)
@@ -475,7 +476,7 @@ impl VrgClient {
     pub(crate) async fn call(&self, request: Request) -> Result<Response, Error> {
         let session = self.session();
         let response = session.send(request).await?;
-        crate::session::check(response)
+        crate::session::check(response, self.inner.settings.lang)
     }
 
     /// A request with a JSON body and `Content-Type: application/json; charset=UTF-8`.

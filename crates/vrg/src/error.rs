@@ -31,7 +31,7 @@ use crate::codes::{Lang, VrgErrorCode};
 #[non_exhaustive]
 pub enum VrgError {
     /// The VRG answered with an `errorCode` (documented codes come with HTTP 400).
-    #[error("VRG error {code}: {}{}", code.describe(Lang::EnUs), description.as_deref().map(|d| format!(" (VRG says: {d})")).unwrap_or_default())]
+    #[error("VRG error {code}: {}{}", code.describe(*lang), description.as_deref().map(|d| format!(" (VRG says: {d})")).unwrap_or_default())]
     Api {
         /// The code, known or kept as sent.
         code: VrgErrorCode,
@@ -39,10 +39,12 @@ pub enum VrgError {
         status: u16,
         /// The server's `errorDes`, verbatim (in the session's language).
         description: Option<String>,
+        /// The language of the message (the client's [`Lang`]).
+        lang: Lang,
     },
     /// A login refused because the account is locked (`10440207`, `10440208`). Never
     /// retried by this crate: each attempt while locked extends nothing and tells nothing.
-    #[error("VRG account locked ({code}); try again after {} s{}", retry_after.as_secs(), description.as_deref().map(|d| format!(" (VRG says: {d})")).unwrap_or_default())]
+    #[error("VRG account locked ({code}: {}); try again after {} s{}", code.describe(*lang), retry_after.as_secs(), description.as_deref().map(|d| format!(" (VRG says: {d})")).unwrap_or_default())]
     Locked {
         /// `10440207` (locked now by the third wrong password) or `10440208` (already
         /// locked).
@@ -55,6 +57,8 @@ pub enum VrgError {
         until: SystemTime,
         /// The server's `errorDes`, verbatim.
         description: Option<String>,
+        /// The language of the message (the client's [`Lang`]).
+        lang: Lang,
     },
     /// Input refused before anything was sent (reference §10 validation).
     #[error("invalid {field}: {reason}")]
@@ -106,13 +110,23 @@ pub enum VrgError {
 }
 
 impl VrgError {
-    /// An `errorCode` answer.
+    /// An `errorCode` answer, described in English (see [`VrgError::in_lang`]).
     pub fn api(code: VrgErrorCode, status: u16, description: Option<String>) -> Self {
         VrgError::Api {
             code,
             status,
             description,
+            lang: Lang::EnUs,
         }
+    }
+
+    /// The same error, its code described in `lang` by `Display`.
+    #[must_use]
+    pub fn in_lang(mut self, to: Lang) -> Self {
+        if let VrgError::Api { lang, .. } | VrgError::Locked { lang, .. } = &mut self {
+            *lang = to;
+        }
+        self
     }
 
     /// Input refused before sending.
@@ -205,6 +219,14 @@ impl VrgErrorExt for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_code_is_described_in_the_clients_language() {
+        let e = VrgError::api(VrgErrorCode::WrongPassword, 400, None).in_lang(Lang::ZhCn);
+        assert!(e.to_string().contains("用户密码错误"), "{e}");
+        let e = VrgError::api(VrgErrorCode::WrongPassword, 400, None);
+        assert!(e.to_string().contains("Wrong user password"), "{e}");
+    }
 
     #[test]
     fn kinds_follow_the_code() {

@@ -108,3 +108,7 @@ pub use codes::{Lang, VrgErrorCode};
 pub use error::{VrgError, VrgErrorExt};
 pub use session::{PasswordEncoding, VrgClassifier};
 pub use stream::StrategyStream;
+
+/// The core types this crate's API uses, so that a user needs no other import.
+pub use storkit_core::poll::PollPolicy;
+pub use storkit_core::{Error, ErrorKind, RetryPolicy, TlsPolicy};

@@ -28,7 +28,7 @@ use storkit_core::{
     Verdict,
 };
 
-use crate::codes::VrgErrorCode;
+use crate::codes::{Lang, VrgErrorCode};
 use crate::error::VrgError;
 use crate::model::decode_error;
 
@@ -87,6 +87,7 @@ pub(crate) struct VrgLogin {
     pub(crate) session_path: String,
     pub(crate) extra_headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) lockout: Duration,
+    pub(crate) lang: Lang,
     pub(crate) logout_via: LogoutVia,
 }
 
@@ -113,7 +114,7 @@ impl TokenLogin for VrgLogin {
                 request = request.header(name.clone(), value.clone());
             }
             let response = client.send(request).await?;
-            let response = check_login(response, self.lockout)?;
+            let response = check_login(response, self.lockout, self.lang)?;
             let token = response
                 .headers()
                 .get(X_AUTH_TOKEN)
@@ -156,7 +157,7 @@ impl TokenLogin for VrgLogin {
                 .without_auth()
                 .sensitive_header(X_AUTH_TOKEN, token.secret());
             let response = client.send(request).await?;
-            match check(response) {
+            match check(response, self.lang) {
                 Ok(_) => Ok(()),
                 // A token the VRG no longer knows (expired) is logged out already.
                 Err(e) if is_not_logged_in(&e) => Ok(()),
@@ -198,34 +199,30 @@ pub(crate) fn is_not_logged_in(e: &Error) -> bool {
 }
 
 /// The `VrgError` of an error answer, when the body is the VRG's error object.
-pub(crate) fn api_error(status: StatusCode, body: &[u8]) -> Option<VrgError> {
+pub(crate) fn api_error(status: StatusCode, body: &[u8], lang: Lang) -> Option<VrgError> {
     let (code, description) = decode_error(body)?;
-    Some(VrgError::api(
-        VrgErrorCode::from_code(&code),
-        status.as_u16(),
-        description,
-    ))
+    Some(VrgError::api(VrgErrorCode::from_code(&code), status.as_u16(), description).in_lang(lang))
 }
 
 /// A 2xx answer as it is; any other as an error carrying the VRG's code when it sent one.
-pub(crate) fn check(response: Response) -> Result<Response, Error> {
+pub(crate) fn check(response: Response, lang: Lang) -> Result<Response, Error> {
     if response.is_success() {
         return Ok(response);
     }
     let error = response.to_error();
-    Err(match api_error(response.status(), response.body()) {
+    Err(match api_error(response.status(), response.body(), lang) {
         Some(vrg) => attach(error, vrg),
         None => error,
     })
 }
 
 /// [`check`] for a login answer: a lockout code becomes [`VrgError::Locked`].
-fn check_login(response: Response, lockout: Duration) -> Result<Response, Error> {
+fn check_login(response: Response, lockout: Duration, lang: Lang) -> Result<Response, Error> {
     if response.is_success() {
         return Ok(response);
     }
     let error = response.to_error();
-    let Some(vrg) = api_error(response.status(), response.body()) else {
+    let Some(vrg) = api_error(response.status(), response.body(), lang) else {
         return Err(error);
     };
     let vrg = match vrg {
@@ -236,6 +233,7 @@ fn check_login(response: Response, lockout: Duration) -> Result<Response, Error>
             retry_after: lockout,
             until: SystemTime::now() + lockout,
             description,
+            lang,
         },
         other => other,
     };

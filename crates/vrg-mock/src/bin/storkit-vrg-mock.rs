@@ -32,6 +32,8 @@ options:
   --role production|dr     the VRG's side (default production)
   --failover               a failover is in progress (vmdrstatus answers on the DR side)
   --uuid UUID              the VRG uuid the login answers
+  --peer-network IP:PORT   the type-2 network (to the peer VRG) GET /netinfos reports
+  --cna-network IP:PORT    the type-1 network (to the CNA nodes) GET /netinfos reports
   --pair-keys both|camel|snake
                            POST /vrgmap key spellings accepted (default both)
   --unauthenticated-401    answer 10440102 with HTTP 401 instead of 400
@@ -46,7 +48,9 @@ const FLAGS: [&str; 6] = [
     "seed-shapes",
     "key-any-case",
 ];
-const OPTIONS: [&str; 11] = [
+const OPTIONS: [&str; 13] = [
+    "peer-network",
+    "cna-network",
     "listen",
     "ca-out",
     "user",
@@ -121,6 +125,12 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
     }
     if let Some(uuid) = args.value("uuid") {
         config = config.uuid(uuid);
+    }
+    if let Some(addr) = args.parse_value::<std::net::SocketAddrV4>("peer-network")? {
+        config = config.peer_network(*addr.ip(), addr.port());
+    }
+    if let Some(addr) = args.parse_value::<std::net::SocketAddrV4>("cna-network")? {
+        config = config.cna_network(*addr.ip(), addr.port());
     }
     if let Some(keys) = args.value("pair-keys") {
         config = config.pair_key_style(match keys.to_ascii_lowercase().as_str() {
@@ -207,9 +217,15 @@ mod tests {
             "--pair-keys",
             "snake",
             "--seed-shapes",
+            "--peer-network",
+            "192.0.2.7:7001",
+            "--cna-network",
+            "192.0.2.8:7101",
         ]))
         .unwrap();
         let config = options.config;
+        assert_eq!(config.peer_network, ("192.0.2.7".parse().unwrap(), 7001));
+        assert_eq!(config.cna_network, ("192.0.2.8".parse().unwrap(), 7101));
         assert_eq!(
             config.ips,
             ["127.0.10.9".parse::<std::net::IpAddr>().unwrap()]

@@ -46,6 +46,17 @@ pub struct NetInfo {
     pub netmask: Option<String>,
 }
 
+impl NetInfo {
+    /// This network's address as a pairing target: the peer-VRG network (type 2) of the
+    /// DR VRG is what the production VRG pairs with. `None` when the IP or port is
+    /// missing or invalid.
+    pub fn peer_address(&self) -> Option<super::PeerAddress> {
+        let ip = self.ip.as_deref()?;
+        let port = u16::try_from(self.port?).ok()?;
+        super::PeerAddress::new(ip, port).ok()
+    }
+}
+
 /// Decodes `GET /netinfos`: `{"netInfos":[{"type":0,"ip":…,"port":…}]}`.
 ///
 /// The key is also read as the sample's `netinfos` (any case), and a bare array is
@@ -106,6 +117,31 @@ pub fn decode_deleted(body: &[u8]) -> Result<Option<DrStatus>, VrgError> {
         _ => None,
     };
     Ok(n.map(DrStatus::from_number))
+}
+
+#[cfg(test)]
+mod peer_address_tests {
+    use super::*;
+
+    #[test]
+    fn a_network_is_a_pairing_target_when_its_address_is_valid() {
+        let mut net = NetInfo {
+            net_type: NetType::PeerVrg,
+            ip: Some("192.0.2.7".into()),
+            port: Some(7000),
+            gateway: None,
+            netmask: None,
+        };
+        assert_eq!(
+            net.peer_address().map(|p| p.to_string()).as_deref(),
+            Some("192.0.2.7:7000")
+        );
+        net.port = Some(70000);
+        assert!(net.peer_address().is_none());
+        net.port = Some(7000);
+        net.ip = Some("not an ip".into());
+        assert!(net.peer_address().is_none());
+    }
 }
 
 #[cfg(test)]
