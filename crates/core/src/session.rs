@@ -8,7 +8,9 @@
 //! - **Lazy login, one at a time.** The first request logs in; any number of concurrent
 //!   requests wait for that one login ([`RefreshGate`]).
 //! - **Renewal before expiry.** A token that expires within the renewal margin (default
-//!   30 s, at most half the token's lifetime) is replaced before the request is sent.
+//!   30 s, at most half the token's lifetime) is replaced before the request is sent;
+//!   the replaced token is logged out in the background (requests still carrying it get
+//!   the new one through the relogin-once path).
 //! - **Relogin once on "expired".** When the vendor [`Classifier`](crate::Classifier)
 //!   answers [`Verdict::Reauthenticate`](crate::Verdict::Reauthenticate), the session logs
 //!   in again (once for all the requests that saw the same token rejected) and the
@@ -637,10 +639,19 @@ impl SessionCore {
                     return Err(closed());
                 }
                 let id = token.id.clone();
-                state.token = Some(token);
+                let replaced = state.token.replace(token);
                 state.last_failure = None;
                 self.gate.bump();
                 drop(state);
+                // A renewed token is still valid on the server: log it out rather than
+                // leave a live session behind at every renewal. (A rejected token is
+                // gone already, and one past its expiry is dead on the server.)
+                if why == Why::Missing
+                    && let Some(old) = replaced
+                    && old.expires.is_none_or(|at| at > Instant::now())
+                {
+                    self.logout_in_background(old);
+                }
                 match why {
                     Why::Missing => tracing::debug!(token_id = ?id, "logged in"),
                     Why::Rejected => {

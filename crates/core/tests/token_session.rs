@@ -466,6 +466,8 @@ async fn a_token_expiring_within_the_margin_is_renewed_before_the_request() {
     let second = lab.server.last_token.lock().unwrap().clone();
     assert_ne!(first, second);
     assert_eq!(session.token_id().as_deref(), Some("2"));
+    // The replaced token, still valid on the server, is logged out in the background.
+    assert!(eventually(|| lab.server.count(&lab.server.logouts) == 1).await);
 
     // The fresh token is used as is.
     session.send(Request::get("/data")).await.unwrap();

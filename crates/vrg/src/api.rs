@@ -58,8 +58,11 @@ impl VrgClient {
         }
     }
 
-    /// `POST /trapinfo`: sets the alarm server the VRG reports to.
+    /// `POST /trapinfo`: sets the alarm server the VRG reports to. Checked before sending
+    /// ([`AlarmServer::validate`]).
     pub async fn set_alarm_server(&self, server: &AlarmServer) -> Result<(), Error> {
+        // The fields are public: a value built by hand is checked here.
+        server.validate()?;
         let request = Self::with_json(Request::post(self.path("/trapinfo")), &server.to_json())?;
         self.call(request).await.map(drop)
     }
@@ -91,9 +94,11 @@ impl VrgClient {
     }
 
     /// `POST /vrgmap`: starts pairing with a peer VRG (asynchronous: see
-    /// [`wait_paired`](VrgClient::wait_paired)). Not resent after an unknown outcome: a
-    /// second request may restart the pairing.
+    /// [`wait_paired`](VrgClient::wait_paired)). Checked before sending
+    /// ([`PeerAddress::validate`]). Not resent after an unknown outcome: a second request
+    /// may restart the pairing.
     pub async fn pair(&self, peer: &PeerAddress) -> Result<(), Error> {
+        peer.validate()?;
         let body = peer.to_json(self.inner.settings.pair_keys);
         let request = Self::with_json(Request::post(self.path("/vrgmap")), &body)?;
         self.call(request).await.map(drop)
@@ -298,7 +303,8 @@ impl VrgClient {
     }
 
     /// `POST /modmngnet/`: changes the VRG's management address, then moves this client
-    /// (and its clones) to the new address and logs in there.
+    /// (and its clones) to the new address and logs in there. Checked before sending
+    /// ([`ManagementNetwork::validate`]).
     ///
     /// Sent once, never resent. The VRG may change its address before it answers: when
     /// no answer comes (within
@@ -309,6 +315,7 @@ impl VrgClient {
     /// answer the client moves whatever happens next; an error then says that the new
     /// address did not answer yet. The old token is logged out at the new address.
     pub async fn change_management_network(&self, change: &ManagementNetwork) -> Result<(), Error> {
+        change.validate()?;
         let body = change.to_json();
         let request = Request::post(self.path("/modmngnet/"))
             .retry_policy(RetryPolicy::never())

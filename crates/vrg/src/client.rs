@@ -341,7 +341,7 @@ pub(crate) struct Settings {
     request_timeout: Option<Duration>,
     operation_timeout: Option<Duration>,
     renew_margin: Duration,
-    lockout: Duration,
+    pub(crate) lockout: Duration,
     pub(crate) pair_keys: PairKeyStyle,
     pub(crate) ext_params: ExtParamsStyle,
     login_headers: Vec<(HeaderName, HeaderValue)>,
@@ -475,8 +475,12 @@ impl VrgClient {
     /// carrying the VRG's code.
     pub(crate) async fn call(&self, request: Request) -> Result<Response, Error> {
         let session = self.session();
-        let response = session.send(request).await?;
-        crate::session::check(response, self.inner.settings.lang)
+        let lang = self.inner.settings.lang;
+        let response = session
+            .send(request)
+            .await
+            .map_err(|e| crate::session::restore_detail(e, self.inner.settings.lockout, lang))?;
+        crate::session::check(response, lang)
     }
 
     /// A request with a JSON body and `Content-Type: application/json; charset=UTF-8`.
@@ -490,7 +494,9 @@ impl VrgClient {
 
     /// Logs in now (requests log in by themselves): to check the credentials early.
     pub async fn login(&self) -> Result<(), Error> {
-        self.session().login().await
+        self.session().login().await.map_err(|e| {
+            crate::session::restore_detail(e, self.inner.settings.lockout, self.inner.settings.lang)
+        })
     }
 
     /// True when a token is in place and not about to expire.

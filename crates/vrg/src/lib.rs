@@ -49,10 +49,11 @@
 //! - **Session** ([`session`]): [`versions`](VrgClient::versions) (no login), lazy login
 //!   with `X-Auth-User` and `X-Auth-Key` = lowercase hex SHA-256 of the password
 //!   ([`PasswordEncoding::Plain`] as an option), the `X-Auth-Token` answer header, renewal
-//!   before the 600000 ms validity ends, one relogin and resend on `10440102`, never a
-//!   login retry after `10440202`, `10440207` or `10440208` ([`VrgError::Locked`] says
-//!   when to try again), logout on [`close`](VrgClient::close) and on drop. Neither
-//!   `X-Auth-Key` nor `X-Auth-Token` is ever printed.
+//!   before the 600000 ms validity ends (the replaced token is logged out), one relogin
+//!   and resend on `10440102`, never a login retry after `10440202`, `10440207` or
+//!   `10440208` ([`VrgError::Locked`] says when to try again), logout on
+//!   [`close`](VrgClient::close) and on drop. Neither `X-Auth-Key` nor `X-Auth-Token` is
+//!   ever printed.
 //! - **Alarm server**: [`set_alarm_server`](VrgClient::set_alarm_server),
 //!   [`alarm_server`](VrgClient::alarm_server) (`None` when not configured),
 //!   [`clear_alarm_server`](VrgClient::clear_alarm_server) (`0.0.0.0`).

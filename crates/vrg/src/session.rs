@@ -7,10 +7,11 @@
 //!   for the answer's `validity` milliseconds (600000). Never resent: three wrong
 //!   passwords lock the account.
 //! - The core's [`TokenSession`](storkit_core::TokenSession) renews the token before it
-//!   expires, logs in again once when the VRG answers `10440102` (or a bare 401, as
-//!   FusionCompute does), and stops logging in after a refused login (`10440200`,
-//!   `10440201`, `10440202`, `10440207`, `10440208`) until
-//!   [`VrgClient::reset_login_failure`](crate::VrgClient::reset_login_failure).
+//!   expires (and logs the replaced one out), logs in again once when the VRG answers
+//!   `10440102` (or a bare 401, as FusionCompute does), and stops logging in after a
+//!   refused login (`10440200`, `10440201`, `10440202`, `10440207`, `10440208`) until
+//!   [`VrgClient::reset_login_failure`](crate::VrgClient::reset_login_failure); every
+//!   call meanwhile fails with that login's [`VrgError`] again.
 //! - Logout: `DELETE /vrgservice/session` with the token; `10440205` ("logout failed,
 //!   please retry") is retried once; a token the VRG no longer knows counts as logged out.
 
@@ -225,9 +226,17 @@ fn check_login(response: Response, lockout: Duration, lang: Lang) -> Result<Resp
     let Some(vrg) = api_error(response.status(), response.body(), lang) else {
         return Err(error);
     };
-    let vrg = match vrg {
+    Err(attach(error, locked(vrg, lockout)))
+}
+
+/// A lockout code as [`VrgError::Locked`]; any other detail as it is.
+fn locked(vrg: VrgError, lockout: Duration) -> VrgError {
+    match vrg {
         VrgError::Api {
-            code, description, ..
+            code,
+            description,
+            lang,
+            ..
         } if code.is_lockout() => VrgError::Locked {
             code,
             retry_after: lockout,
@@ -236,8 +245,25 @@ fn check_login(response: Response, lockout: Duration, lang: Lang) -> Result<Resp
             lang,
         },
         other => other,
+    }
+}
+
+/// The detail of a refused login, again. The core's session fails every call after a
+/// refused login with a copy of its error (until `reset_login_failure`), and a copy
+/// cannot carry the detail; it keeps the VRG's answer, so the detail is read from that
+/// again. A lockout then counts from now: its `until` stays an upper bound.
+pub(crate) fn restore_detail(e: Error, lockout: Duration, lang: Lang) -> Error {
+    if e.detail::<VrgError>().is_some() {
+        return e;
+    }
+    let Some(vrg) = e
+        .status()
+        .zip(e.body())
+        .and_then(|(status, body)| api_error(status, body, lang))
+    else {
+        return e;
     };
-    Err(attach(error, vrg))
+    e.with_source(locked(vrg, lockout))
 }
 
 fn attach(error: Error, vrg: VrgError) -> Error {
