@@ -21,7 +21,7 @@ commands:
   test                 fmt check, clippy -D warnings, every unit, doc and integration test
   bench [core|hcp|all] benchmarks on 4-node mocks; core (the default): storkit-core vs bare
                        hyper-util; hcp: storkit-hcp vs bare hyper-util vs Python hcpsdk, 1 GiB
-  mock <vendor> ...    start a mock server standalone (vendors: demo, hitachi, hcp, vrg); `mock <vendor> --help`
+  mock <vendor> ...    start a mock server standalone (vendors: demo, hitachi, hcp, vrg, ontap-deploy); `mock <vendor> --help`
 ";
 
 /// Mocks that `cargo xtask mock` can start: vendor name, package, binary, leading args.
@@ -35,6 +35,12 @@ const MOCKS: &[(&str, &str, &str, &[&str])] = &[
     ),
     ("hcp", "storkit-hcp-mock", "storkit-hcp-mock", &[]),
     ("vrg", "storkit-vrg-mock", "storkit-vrg-mock", &[]),
+    (
+        "ontap-deploy",
+        "storkit-ontap-deploy-mock",
+        "storkit-ontap-deploy-mock",
+        &[],
+    ),
 ];
 
 /// Demo programs, run in this order: package, example, what it shows.

@@ -77,6 +77,9 @@
 //!   [`poll::PollPolicy::seeds`] reproduces the vendor sample programs' schedule.
 //! - **Errors** ([`Error`]): a kind that says whether it is retried, the phase, the status,
 //!   the request id and the vendor detail; `Display` shows no secret and no query string.
+//! - **Multipart forms** ([`multipart::Multipart`]): `multipart/form-data` bodies with
+//!   text, sensitive text and file parts, a boundary checked against every part, and a
+//!   `Debug` that shows no value.
 //! - **Timings** ([`Timings`]) on every response, and a `tracing` span per request with
 //!   method, path (no query), node, status and request id.
 //!
@@ -92,6 +95,7 @@ mod client;
 mod connector;
 pub mod encode;
 pub mod error;
+pub mod multipart;
 mod operation;
 pub mod poll;
 mod pool;

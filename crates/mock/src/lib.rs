@@ -14,8 +14,8 @@
 //!
 //! What vendor mocks share lives in small modules: [`router`] (method and path patterns,
 //! `404`/`405`), [`query`] (form and RFC 3986 query strings), [`limit`] (body size limit,
-//! `413`), [`sessions`] (tokens with expiry) and [`jobs`] (jobs moving along a timeline, with
-//! long polls).
+//! `413`), [`multipart`] (`multipart/form-data` uploads), [`sessions`] (tokens with expiry)
+//! and [`jobs`] (jobs moving along a timeline, with long polls).
 //!
 //! ```
 //! use std::time::Duration;
@@ -71,6 +71,7 @@ pub mod jobs;
 pub mod json;
 pub mod limit;
 mod log;
+pub mod multipart;
 pub mod query;
 pub mod reply;
 pub mod router;
