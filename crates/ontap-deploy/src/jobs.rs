@@ -1,0 +1,279 @@
+//! Jobs: every call that answers 202 starts one; [`JobHandle::wait`] long-polls it.
+//!
+//! The wait asks `GET /jobs/{id}?fields=state,message,last_modified&poll_timeout=<hold>
+//! &last_modified=>=<last seen>`: Deploy holds the answer until the job changes or the
+//! hold ends (reference §5), and the next poll follows at once, without a sleep. A server
+//! that answers at once anyway is polled on the fallback backoff, never in a busy loop
+//! (the core's [`Poller::run_long_poll`]). Each new job message is passed to the progress
+//! callback. `success` ends the wait; `failure` (and `cancelled`, `expired`) is
+//! [`OntapError::JobFailed`] with the job's message; the deadline is
+//! [`OntapError::JobTimeout`] with the last state seen.
+
+use std::fmt;
+use std::time::Duration;
+
+use storkit_core::http::Method;
+use storkit_core::poll::{Backoff, PollContext, PollError, PollPolicy, PollStep, Poller};
+use storkit_core::{Error, ErrorKind, Phase};
+
+use crate::client::DeployClient;
+use crate::error::OntapError;
+use crate::model::{Job, decode_job};
+use crate::query::{Fields, Query};
+
+/// The longest hold Deploy accepts (`poll_timeout`, 1–120 s).
+pub const MAX_HOLD: Duration = Duration::from_secs(120);
+
+/// How jobs are waited for.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct JobPolicy {
+    /// How long Deploy may hold each poll (`poll_timeout`, clamped to 1–120 s; default
+    /// 120 s). Each poll's request timeout is this plus 30 s.
+    pub hold: Duration,
+    /// Give up after this long (default 2 hours: a deploy runs for tens of minutes).
+    pub deadline: Option<Duration>,
+    /// The waits when Deploy answers without holding (and before the first poll).
+    pub fallback: Backoff,
+}
+
+impl Default for JobPolicy {
+    fn default() -> Self {
+        JobPolicy {
+            hold: MAX_HOLD,
+            deadline: Some(Duration::from_secs(7200)),
+            fallback: Backoff::exponential(Duration::from_millis(250), 2.0, Duration::from_secs(5)),
+        }
+    }
+}
+
+impl JobPolicy {
+    /// The same policy with another hold (clamped to 1–120 s).
+    #[must_use]
+    pub fn with_hold(mut self, hold: Duration) -> Self {
+        self.hold = hold;
+        self
+    }
+
+    /// The same policy with another deadline (`None`: wait for ever).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.deadline = deadline.into();
+        self
+    }
+
+    /// The same policy with another fallback backoff.
+    #[must_use]
+    pub fn with_fallback(mut self, fallback: Backoff) -> Self {
+        self.fallback = fallback;
+        self
+    }
+}
+
+/// Whole seconds of `d`, clamped to Deploy's 1–120.
+fn hold_seconds(d: Duration) -> u64 {
+    d.as_secs().clamp(1, MAX_HOLD.as_secs())
+}
+
+/// A job message, as the wait reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobProgress {
+    /// The job's id.
+    pub job_id: String,
+    /// Its state (`queued`, `running`, ...).
+    pub state: String,
+    /// The new message.
+    pub message: String,
+    /// Time since the wait began.
+    pub elapsed: Duration,
+}
+
+/// A job a call started: its id, the id of the object it creates (from `location`), and
+/// what the call's answer said. Wait on it with [`JobHandle::wait`].
+#[must_use = "a job runs on Deploy whether or not it is waited for"]
+#[derive(Clone)]
+pub struct JobHandle {
+    client: DeployClient,
+    job: Job,
+    id: String,
+    location_id: Option<String>,
+}
+
+impl fmt::Debug for JobHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobHandle")
+            .field("id", &self.id)
+            .field("location_id", &self.location_id)
+            .field("state", &self.job.state)
+            .field("message", &self.job.message)
+            .finish()
+    }
+}
+
+impl JobHandle {
+    pub(crate) fn new(
+        client: DeployClient,
+        job: Job,
+        location_id: Option<String>,
+    ) -> Result<JobHandle, Error> {
+        let id = job.id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
+            Error::from(OntapError::Decode {
+                what: "a job".into(),
+                detail: "it has no id".into(),
+            })
+        })?;
+        Ok(JobHandle {
+            client,
+            job,
+            id,
+            location_id,
+        })
+    }
+
+    /// The job's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The id of the object the call creates (a credential, a host), from `location`.
+    pub fn location_id(&self) -> Option<&str> {
+        self.location_id.as_deref()
+    }
+
+    /// The job as the call's answer described it.
+    pub fn job(&self) -> &Job {
+        &self.job
+    }
+
+    /// Waits with the client's [`JobPolicy`] until the job ends; progress goes to the
+    /// `tracing` log.
+    pub async fn wait(self) -> Result<Job, Error> {
+        self.wait_with(|p| {
+            tracing::info!(job = %p.job_id, state = %p.state, message = %p.message, "job progress");
+        })
+        .await
+    }
+
+    /// Waits with the client's policy; each new job message is passed to `progress`.
+    pub async fn wait_with(self, progress: impl FnMut(&JobProgress)) -> Result<Job, Error> {
+        let policy = self.client.job_policy().clone();
+        self.wait_with_policy(&policy, progress).await
+    }
+
+    /// Waits with `policy`; each new job message is passed to `progress`.
+    pub async fn wait_with_policy(
+        self,
+        policy: &JobPolicy,
+        mut progress: impl FnMut(&JobProgress),
+    ) -> Result<Job, Error> {
+        let started = tokio::time::Instant::now();
+        let mut last_message = None::<String>;
+        let mut report = |job: &Job, last_message: &mut Option<String>| {
+            if let Some(message) = job.message.as_ref().filter(|m| !m.is_empty())
+                && last_message.as_ref() != Some(message)
+            {
+                progress(&JobProgress {
+                    job_id: self.id.clone(),
+                    state: job.state.as_str().to_owned(),
+                    message: message.clone(),
+                    elapsed: started.elapsed(),
+                });
+                *last_message = Some(message.clone());
+            }
+        };
+        report(&self.job, &mut last_message);
+        let poll = PollPolicy::default()
+            .with_backoff(policy.fallback.clone())
+            .with_max_attempts(None)
+            .with_deadline(policy.deadline);
+        let hold = policy.hold;
+        let mut last_seen: Job = self.job.clone();
+        let id = self.id.as_str();
+        let client = &self.client;
+        let result = Poller::new(poll)
+            .run_long_poll(
+                self.job.last_modified.clone(),
+                |context: PollContext<String>| async move {
+                    let hold = context.remaining.map_or(hold, |r| r.min(hold));
+                    let seconds = hold_seconds(hold);
+                    let mut query = Query::new()
+                        .fields(Fields::List(vec![
+                            "state".into(),
+                            "message".into(),
+                            "last_modified".into(),
+                        ]))
+                        .param("poll_timeout", seconds);
+                    if let Some(cursor) = &context.cursor {
+                        query = query.ge("last_modified", cursor);
+                    }
+                    let request = client
+                        .request(Method::GET, &["jobs", id], &query)?
+                        .timeout(Duration::from_secs(seconds) + Duration::from_secs(30));
+                    let answer = client.send(request).await?;
+                    let mut job = decode_job(&answer.body)?;
+                    if job.id.is_none() {
+                        job.id = Some(id.to_owned());
+                    }
+                    if job.state.is_terminal() {
+                        return Ok(PollStep::Done(job));
+                    }
+                    let cursor = job
+                        .last_modified
+                        .clone()
+                        .or(context.cursor)
+                        .unwrap_or_default();
+                    Ok::<_, Error>(PollStep::AgainNow {
+                        status: job,
+                        cursor,
+                    })
+                },
+                |event| {
+                    report(event.status, &mut last_message);
+                    last_seen = event.status.clone();
+                },
+            )
+            .await;
+        match result {
+            Ok(job) => {
+                report(&job, &mut last_message);
+                if job.state.is_failure() {
+                    Err(OntapError::JobFailed {
+                        job_id: self.id.clone(),
+                        state: job.state.as_str().to_owned(),
+                        message: job.message.clone(),
+                    }
+                    .into())
+                } else {
+                    Ok(job)
+                }
+            }
+            Err(PollError::Fetch { source, .. }) => Err(source),
+            Err(e) => {
+                let detail = OntapError::JobTimeout {
+                    job_id: self.id.clone(),
+                    last_state: Some(last_seen.state.as_str().to_owned()),
+                    last_message: last_seen.message.clone(),
+                };
+                let message = format!("{detail}: {e}");
+                Err(Error::new(ErrorKind::Poll)
+                    .with_phase(Phase::Responded)
+                    .with_message(message)
+                    .with_source(detail))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_are_clamped_to_deploys_range() {
+        assert_eq!(hold_seconds(Duration::ZERO), 1);
+        assert_eq!(hold_seconds(Duration::from_millis(1500)), 1);
+        assert_eq!(hold_seconds(Duration::from_secs(30)), 30);
+        assert_eq!(hold_seconds(Duration::from_secs(600)), 120);
+    }
+}
