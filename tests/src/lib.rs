@@ -38,6 +38,7 @@ use storkit_mock::{LoggedRequest, MockServer};
 
 pub mod hcp;
 pub mod hitachi;
+pub mod ontap;
 pub mod trace;
 pub mod vrg;
 

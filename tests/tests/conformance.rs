@@ -473,4 +473,5 @@ conformance! {
     hitachi_block => storkit_tests::hitachi::HitachiBlock,
     hcp => storkit_tests::hcp::Hcp,
     vrg => storkit_tests::vrg::Vrg,
+    ontap_deploy => storkit_tests::ontap::OntapDeploy,
 }

@@ -28,11 +28,17 @@ pub const MAX_HOLD: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct JobPolicy {
+    /// Whether to long-poll (default); without it each poll is answered at once and the
+    /// next follows after the `fallback` backoff.
+    pub long_poll: bool,
     /// How long Deploy may hold each poll (`poll_timeout`, clamped to 1–120 s; default
-    /// 120 s). Each poll's request timeout is this plus 30 s.
+    /// 120 s, and never past the deadline: with less than a second left the poll is a
+    /// plain one). Each poll's request timeout is this plus 30 s.
     pub hold: Duration,
     /// Give up after this long (default 2 hours: a deploy runs for tens of minutes).
     pub deadline: Option<Duration>,
+    /// Give up after this many polls (default no limit).
+    pub max_attempts: Option<u32>,
     /// The waits when Deploy answers without holding (and before the first poll).
     pub fallback: Backoff,
 }
@@ -40,14 +46,43 @@ pub struct JobPolicy {
 impl Default for JobPolicy {
     fn default() -> Self {
         JobPolicy {
+            long_poll: true,
             hold: MAX_HOLD,
             deadline: Some(Duration::from_secs(7200)),
+            max_attempts: None,
             fallback: Backoff::exponential(Duration::from_millis(250), 2.0, Duration::from_secs(5)),
         }
     }
 }
 
 impl JobPolicy {
+    /// Plain polling on the core's poll policy: its backoff, attempt limit and deadline,
+    /// no long poll (for servers that do not hold, or a schedule shared with other
+    /// vendors).
+    pub fn from_poll_policy(policy: &PollPolicy) -> Self {
+        JobPolicy {
+            long_poll: false,
+            hold: MAX_HOLD,
+            deadline: policy.deadline,
+            max_attempts: policy.max_attempts,
+            fallback: policy.backoff.clone(),
+        }
+    }
+
+    /// The same policy with long polling on or off.
+    #[must_use]
+    pub fn with_long_poll(mut self, on: bool) -> Self {
+        self.long_poll = on;
+        self
+    }
+
+    /// The same policy with an attempt limit (`None`: no limit).
+    #[must_use]
+    pub fn with_max_attempts(mut self, max: impl Into<Option<u32>>) -> Self {
+        self.max_attempts = max.into();
+        self
+    }
+
     /// The same policy with another hold (clamped to 1–120 s).
     #[must_use]
     pub fn with_hold(mut self, hold: Duration) -> Self {
@@ -185,9 +220,9 @@ impl JobHandle {
         report(&self.job, &mut last_message);
         let poll = PollPolicy::default()
             .with_backoff(policy.fallback.clone())
-            .with_max_attempts(None)
+            .with_max_attempts(policy.max_attempts)
             .with_deadline(policy.deadline);
-        let hold = policy.hold;
+        let hold = policy.long_poll.then_some(policy.hold);
         let mut last_seen: Job = self.job.clone();
         let id = self.id.as_str();
         let client = &self.client;
@@ -195,21 +230,29 @@ impl JobHandle {
             .run_long_poll(
                 self.job.last_modified.clone(),
                 |context: PollContext<String>| async move {
-                    let hold = context.remaining.map_or(hold, |r| r.min(hold));
-                    let seconds = hold_seconds(hold);
-                    let mut query = Query::new()
-                        .fields(Fields::List(vec![
-                            "state".into(),
-                            "message".into(),
-                            "last_modified".into(),
-                        ]))
-                        .param("poll_timeout", seconds);
-                    if let Some(cursor) = &context.cursor {
-                        query = query.ge("last_modified", cursor);
+                    // Held no longer than the time left, and only with a cursor to hold on.
+                    let hold = hold
+                        .map(|h| context.remaining.map_or(h, |r| r.min(h)))
+                        .filter(|h| *h >= Duration::from_secs(1))
+                        .filter(|_| context.cursor.is_some());
+                    let mut query = Query::new().fields(Fields::List(vec![
+                        "state".into(),
+                        "message".into(),
+                        "last_modified".into(),
+                    ]));
+                    let mut request_timeout = None;
+                    if let (Some(hold), Some(cursor)) = (hold, &context.cursor) {
+                        let seconds = hold_seconds(hold);
+                        query = query
+                            .param("poll_timeout", seconds)
+                            .ge("last_modified", cursor);
+                        request_timeout =
+                            Some(Duration::from_secs(seconds) + Duration::from_secs(30));
                     }
-                    let request = client
-                        .request(Method::GET, &["jobs", id], &query)?
-                        .timeout(Duration::from_secs(seconds) + Duration::from_secs(30));
+                    let mut request = client.request(Method::GET, &["jobs", id], &query)?;
+                    if let Some(timeout) = request_timeout {
+                        request = request.timeout(timeout);
+                    }
                     let answer = client.send(request).await?;
                     let mut job = decode_job(&answer.body)?;
                     if job.id.is_none() {
@@ -218,14 +261,14 @@ impl JobHandle {
                     if job.state.is_terminal() {
                         return Ok(PollStep::Done(job));
                     }
-                    let cursor = job
-                        .last_modified
-                        .clone()
-                        .or(context.cursor)
-                        .unwrap_or_default();
-                    Ok::<_, Error>(PollStep::AgainNow {
-                        status: job,
-                        cursor,
+                    // Next poll at once after a held one; the core keeps the backoff's
+                    // pace when the answer came back without a hold.
+                    Ok::<_, Error>(match job.last_modified.clone().or(context.cursor) {
+                        Some(cursor) => PollStep::AgainNow {
+                            status: job,
+                            cursor,
+                        },
+                        None => PollStep::Pending(job),
                     })
                 },
                 |event| {
