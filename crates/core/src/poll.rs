@@ -117,6 +117,21 @@ pub enum PollStep<T, S, C = ()> {
         /// `last_modified` time.
         cursor: C,
     },
+    /// The job is still running and changed since the cursor (a new state or message):
+    /// ask again now, passing `cursor` to the next fetch, and start the backoff over from
+    /// its first wait.
+    ///
+    /// Unlike [`PollStep::AgainNow`], no rest of a backoff wait follows even when the
+    /// answer came back at once: the server answered because something happened, so the
+    /// next change is not missed. Only return it when the job really moved past the
+    /// cursor; the fetches then follow the job's own pace, and the attempt limit and the
+    /// deadline still bound them.
+    Changed {
+        /// Shown in the progress event, as for [`PollStep::Pending`].
+        status: S,
+        /// Handed to the next fetch in [`PollContext::cursor`].
+        cursor: C,
+    },
 }
 
 /// What the fetch closure of [`Poller::run_long_poll`] is told about the fetch to make.
@@ -451,6 +466,15 @@ impl Poller {
                 } => {
                     cursor = Some(next);
                     (status, Some(fetch_started.elapsed()))
+                }
+                PollStep::Changed {
+                    status,
+                    cursor: next,
+                } => {
+                    cursor = Some(next);
+                    // The backoff starts over; no wait is left after a change.
+                    waits = 0;
+                    (status, Some(Duration::MAX))
                 }
             };
             let next = self.next_wait(attempts, &mut waits, held, start);
@@ -1073,6 +1097,38 @@ mod tests {
         assert_eq!(waits[..5], expected[..]);
         assert_eq!(waits[5], None);
         assert_eq!(start.elapsed(), Duration::from_secs(63));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_is_followed_at_once_and_restarts_the_backoff() {
+        // A server answering at once with a changed job: every change is fetched without
+        // a wait; an unchanged answer then waits the first backoff wait again.
+        let start = Instant::now();
+        let mut fetched_at = Vec::new();
+        let result = Poller::new(PollPolicy::seeds().with_max_attempts(None))
+            .run_long_poll(
+                Some(0u32),
+                |context: PollContext<u32>| {
+                    fetched_at.push(start.elapsed());
+                    async move {
+                        let cursor = context.cursor.unwrap_or_default();
+                        Ok::<_, FetchFailed>(match context.attempt {
+                            1..=3 => PollStep::Changed {
+                                status: (),
+                                cursor: cursor + 1,
+                            },
+                            4 => PollStep::AgainNow { status: (), cursor },
+                            _ => PollStep::Done(cursor),
+                        })
+                    }
+                },
+                |_| {},
+            )
+            .await;
+        assert_eq!(result.unwrap(), 3);
+        // The first fetch after the first wait (1 s); three changes at once; the
+        // unchanged answer waits 1 s again (the backoff started over), not 2 s.
+        assert_eq!(fetched_at, secs(&[1, 1, 1, 1, 2]));
     }
 
     #[tokio::test(start_paused = true)]
