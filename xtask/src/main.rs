@@ -85,6 +85,11 @@ const DEMOS: &[(&str, &str, &str)] = &[
         "vrg_pairing",
         "VRG: pair a production VRG with a DR VRG, protect a VM on both sides, then undo it all (two mock VRGs)",
     ),
+    (
+        "storkit-ontap-deploy",
+        "deploy_cluster",
+        "ONTAP Select Deploy: credentials, hosts, a 2-node cluster configured by network purpose, deployed with job progress, queried, powered off and deleted (one mock Deploy)",
+    ),
 ];
 
 /// Python packages the seed-program tests need (the vendors' samples use `requests`).

@@ -270,6 +270,7 @@ pub struct Poller {
     policy: PollPolicy,
     rng: Box<dyn Rng>,
     cancel: Option<CancelToken>,
+    first_now: bool,
 }
 
 impl Poller {
@@ -279,7 +280,17 @@ impl Poller {
             policy,
             rng: Box::new(SplitMix64::from_entropy()),
             cancel: None,
+            first_now: false,
         }
+    }
+
+    /// Makes the first fetch at once instead of after the first backoff wait: for a long
+    /// poll that the server holds anyway, so that no change right after the job started
+    /// is missed. The backoff schedule is unchanged for the waits that follow.
+    #[must_use]
+    pub fn first_fetch_now(mut self) -> Self {
+        self.first_now = true;
+        self
     }
 
     /// Draws jitter from this generator instead, e.g. a seeded [`SplitMix64`] in tests.
@@ -414,12 +425,16 @@ impl Poller {
         let mut attempts: u32 = 0;
         // Backoff waits slept so far: the index into the schedule.
         let mut waits: u32 = 0;
-        let mut wait = match self.next_wait(attempts, &mut waits, None, start) {
-            Some(wait) => wait,
-            None => return Err(self.give_up(attempts, start)),
+        let mut wait = if self.first_now && self.policy.max_attempts != Some(0) {
+            Duration::ZERO
+        } else {
+            match self.next_wait(attempts, &mut waits, None, start) {
+                Some(wait) => wait,
+                None => return Err(self.give_up(attempts, start)),
+            }
         };
         // Set after a held long poll: the next fetch follows without sleeping at all.
-        let mut immediate = false;
+        let mut immediate = self.first_now && wait.is_zero();
         loop {
             let go_on = if immediate {
                 cancel.as_ref().is_none_or(|token| !token.is_cancelled())
@@ -1097,6 +1112,40 @@ mod tests {
         assert_eq!(waits[..5], expected[..]);
         assert_eq!(waits[5], None);
         assert_eq!(start.elapsed(), Duration::from_secs(63));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_fetch_can_be_made_at_once() {
+        let start = Instant::now();
+        let mut fetched_at = Vec::new();
+        let result = Poller::new(PollPolicy::seeds())
+            .first_fetch_now()
+            .run(
+                |attempt| {
+                    fetched_at.push(start.elapsed());
+                    async move {
+                        Ok::<_, FetchFailed>(if attempt == 3 {
+                            PollStep::Done(attempt)
+                        } else {
+                            PollStep::Pending(())
+                        })
+                    }
+                },
+                |_| {},
+            )
+            .await;
+        assert_eq!(result.unwrap(), 3);
+        // At once, then the schedule from its first wait: 1 s, 2 s.
+        assert_eq!(fetched_at, secs(&[0, 1, 3]));
+        // No fetch at all when no attempt is allowed.
+        let none = Poller::new(PollPolicy::seeds().with_max_attempts(0))
+            .first_fetch_now()
+            .run_quiet(|_| async { Ok::<_, FetchFailed>(PollStep::<(), ()>::Done(())) })
+            .await;
+        assert!(
+            matches!(none, Err(PollError::AttemptsExhausted { attempts: 0, .. })),
+            "{none:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

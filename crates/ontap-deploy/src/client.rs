@@ -8,9 +8,10 @@ use bytes::Bytes;
 use storkit_core::encode::encode_path_segment;
 use storkit_core::http::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use storkit_core::http::{HeaderName, HeaderValue, Method, StatusCode};
+use storkit_core::retry::retry_after;
 use storkit_core::{
-    BasicAuth, Body, Client, Error, QueryStyle, Request, RequestPath, Response, RetryPolicy,
-    TlsPolicy,
+    BasicAuth, Body, Classifier, Client, Error, Outcome, QueryStyle, Request, RequestPath,
+    RequestView, Response, RetryPolicy, TlsPolicy, Verdict,
 };
 
 use crate::error::OntapError;
@@ -77,8 +78,8 @@ impl DeployClientBuilder {
         self
     }
 
-    /// The retry policy: GETs are resent after transport failures and 503s; POSTs,
-    /// PATCHes and DELETEs that may have landed are never resent.
+    /// The retry policy: GETs are resent after transport failures and 500, 502, 503 and
+    /// 504 answers; POSTs, PATCHes and DELETEs that may have landed are never resent.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -121,6 +122,7 @@ impl DeployClientBuilder {
             .default_header(ACCEPT, HeaderValue::from_static("application/json"))
             .request_id_headers([HeaderName::from_static(REQUEST_ID)])
             .retry_policy(self.retry)
+            .classifier(DeployClassifier)
             .request_timeout(self.request_timeout);
         if let Some(tls) = self.tls {
             builder = builder.tls(tls);
@@ -288,6 +290,30 @@ impl DeployClient {
     }
 }
 
+/// Resends a GET that met a 500, 502 or 504 (the core already resends 429 and 503 for
+/// any method): reading twice is harmless, and Deploy's 500 is "an internal error"
+/// (netapp-ontap retries these for reads too, reference §11). Other methods are never
+/// resent on an answer: a second POST could create twice or start a second job.
+#[derive(Debug, Clone, Copy)]
+struct DeployClassifier;
+
+impl Classifier for DeployClassifier {
+    fn classify(&self, request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict> {
+        let Outcome::Response {
+            status, headers, ..
+        } = outcome
+        else {
+            return None;
+        };
+        let transient = matches!(status.as_u16(), 500 | 502 | 504);
+        (transient && request.idempotent && *request.method == Method::GET).then(|| {
+            Verdict::Retry {
+                after: retry_after(headers),
+            }
+        })
+    }
+}
+
 /// Turns a non-2xx answer into an error with Deploy's code, message and request id.
 pub(crate) fn check(response: &Response) -> Result<(), Error> {
     if response.is_success() {
@@ -301,7 +327,16 @@ pub(crate) fn check(response: &Response) -> Result<(), Error> {
         message: body.as_ref().and_then(|b| b.message.clone()),
         request_id: response.request_id().map(str::to_owned),
     };
-    let message = detail.to_string();
+    // The core's Display adds the status and the request id itself.
+    let message = match &detail {
+        OntapError::Http { code, message, .. } => {
+            crate::error::describe_api(code.as_deref(), message.as_deref())
+                .strip_prefix(": ")
+                .unwrap_or("no error body")
+                .to_owned()
+        }
+        other => other.to_string(),
+    };
     Err(error
         .with_kind(detail.kind())
         .with_message(message)

@@ -105,7 +105,7 @@ pub enum OntapError {
     },
 }
 
-fn describe_api(code: Option<&str>, message: Option<&str>) -> String {
+pub(crate) fn describe_api(code: Option<&str>, message: Option<&str>) -> String {
     match (code, message) {
         (Some(c), Some(m)) => format!(": [{c}] {m}"),
         (Some(c), None) => format!(": [{c}]"),

@@ -2,9 +2,11 @@
 //!
 //! The wait asks `GET /jobs/{id}?fields=state,message,last_modified&poll_timeout=<hold>
 //! &last_modified=>=<last seen>`: Deploy holds the answer until the job changes or the
-//! hold ends (reference §5), and the next poll follows at once, without a sleep. A server
-//! that answers at once anyway is polled on the fallback backoff, never in a busy loop
-//! (the core's [`Poller::run_long_poll`]). Each new job message is passed to the progress
+//! hold ends (reference §5), and the next poll follows at once, without a sleep; so does
+//! the poll after an answer showing a change (a new `last_modified`), so no message is
+//! skipped. A server that answers at once without a change is polled on the fallback
+//! backoff, never in a busy loop (the core's [`Poller::run_long_poll`]). Each new job
+//! message is passed to the progress
 //! callback. `success` ends the wait; `failure` (and `cancelled`, `expired`) is
 //! [`OntapError::JobFailed`] with the job's message; the deadline is
 //! [`OntapError::JobTimeout`] with the last state seen.
@@ -226,7 +228,12 @@ impl JobHandle {
         let mut last_seen: Job = self.job.clone();
         let id = self.id.as_str();
         let client = &self.client;
-        let result = Poller::new(poll)
+        let mut poller = Poller::new(poll);
+        if hold.is_some() && self.job.last_modified.is_some() {
+            // Deploy holds the first poll too: ask at once, so no early message is missed.
+            poller = poller.first_fetch_now();
+        }
+        let result = poller
             .run_long_poll(
                 self.job.last_modified.clone(),
                 |context: PollContext<String>| async move {
@@ -261,9 +268,18 @@ impl JobHandle {
                     if job.state.is_terminal() {
                         return Ok(PollStep::Done(job));
                     }
-                    // Next poll at once after a held one; the core keeps the backoff's
-                    // pace when the answer came back without a hold.
+                    // A job that moved past the cursor is asked again at once (its next
+                    // message is not missed); an unchanged one after a held poll at once
+                    // too, and after the rest of the backoff wait when Deploy did not hold.
+                    let changed = job
+                        .last_modified
+                        .as_ref()
+                        .is_some_and(|m| context.cursor.as_ref() != Some(m));
                     Ok::<_, Error>(match job.last_modified.clone().or(context.cursor) {
+                        Some(cursor) if changed => PollStep::Changed {
+                            status: job,
+                            cursor,
+                        },
                         Some(cursor) => PollStep::AgainNow {
                             status: job,
                             cursor,

@@ -402,7 +402,8 @@ impl DeployClient {
         Ok(())
     }
 
-    /// `GET …/nodes/{nid}/storage/pools`.
+    /// `GET …/nodes/{nid}/storage/pools?fields=*`: the pools with their capacity (the key
+    /// fields alone would leave it out).
     pub async fn storage_pools(
         &self,
         cluster: &str,
@@ -410,7 +411,7 @@ impl DeployClient {
     ) -> Result<Vec<StoragePool>, Error> {
         self.get_collection(
             &["clusters", cluster, "nodes", node, "storage", "pools"],
-            &Query::new(),
+            &Query::new().fields(Fields::Cheap),
         )
         .await
     }
