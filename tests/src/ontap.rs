@@ -4,7 +4,7 @@
 //! Deploy has no sessions (Basic auth on every call). Its asynchronous operation is a job:
 //! the checks register a host (`POST /api/v3/hosts`, 202 and a job), then wait for the job
 //! on `GET /api/v3/jobs/{id}`. The checks set the poll schedule, so the client polls
-//! plainly with their [`PollPolicy`] ([`JobPolicy::from_poll_policy`]); Deploy's long poll
+//! plainly with their [`PollPolicy`](storkit_core::poll::PollPolicy) ([`JobPolicy::from_poll_policy`]); Deploy's long poll
 //! has tests of its own. Each run registers a host of a new name, so that every run
 //! succeeds on one mock.
 

@@ -84,7 +84,7 @@
 //!
 //! # Retries
 //! GETs are resent after transport failures and 500, 502, 503 and 504 answers within the
-//! [`RetryPolicy`](storkit_core::RetryPolicy); POST, PATCH and DELETE are never resent
+//! [`RetryPolicy`]; POST, PATCH and DELETE are never resent
 //! once they may have reached Deploy (a second cluster create would fail with 409, a
 //! second deploy would start a second job).
 

@@ -41,7 +41,7 @@
 //!
 //! # What it covers (the VRG interface document, seed 003, and reference `vrg.md`)
 //! - **Target** ([`VrgClient::builder`]): `http://<ip>:8080` by default, or HTTPS with the
-//!   core's [`TlsPolicy`](storkit_core::TlsPolicy) (a VRG certificate is usually
+//!   core's [`TlsPolicy`] (a VRG certificate is usually
 //!   self-signed: pass it as the CA or pin it). Base path `/vrgservice`. Every request
 //!   carries `Accept: application/json; version=v1.0; charset=UTF-8` ([`ApiVersion`]:
 //!   `v1.0`, `1.0`, omitted, or any token) and `Accept-Language` ([`Lang`]: `zh_CN` or
@@ -82,7 +82,7 @@
 //!
 //! # Retries
 //! GETs and DELETEs are resent after transport failures and 503s within the
-//! [`RetryPolicy`](storkit_core::RetryPolicy); POSTs (alarm server, pairing, DR
+//! [`RetryPolicy`]; POSTs (alarm server, pairing, DR
 //! configuration, deletion) are never resent once they may have reached the VRG; the
 //! login and the management-network change are never resent at all.
 //!
