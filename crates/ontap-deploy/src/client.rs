@@ -264,16 +264,14 @@ impl DeployClient {
                 detail: format!("{what}: the answer carries no job"),
             })
         })?;
-        JobHandle::new(self.clone(), job, answer.location_id.clone())
+        JobHandle::new(self.clone(), job, answer)
     }
 
     /// The handle of an answer's job, if it has one (calls that are synchronous on some
     /// releases and asynchronous on others).
     pub(crate) fn maybe_job(&self, answer: &Answer) -> Result<Option<JobHandle>, Error> {
         match &answer.job {
-            Some(job) => {
-                JobHandle::new(self.clone(), job.clone(), answer.location_id.clone()).map(Some)
-            }
+            Some(job) => JobHandle::new(self.clone(), job.clone(), answer).map(Some),
             None => Ok(None),
         }
     }

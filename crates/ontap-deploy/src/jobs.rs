@@ -135,6 +135,7 @@ pub struct JobHandle {
     job: Job,
     id: String,
     location_id: Option<String>,
+    request_id: Option<String>,
 }
 
 impl fmt::Debug for JobHandle {
@@ -142,6 +143,7 @@ impl fmt::Debug for JobHandle {
         f.debug_struct("JobHandle")
             .field("id", &self.id)
             .field("location_id", &self.location_id)
+            .field("request_id", &self.request_id)
             .field("state", &self.job.state)
             .field("message", &self.job.message)
             .finish()
@@ -152,7 +154,7 @@ impl JobHandle {
     pub(crate) fn new(
         client: DeployClient,
         job: Job,
-        location_id: Option<String>,
+        answer: &crate::client::Answer,
     ) -> Result<JobHandle, Error> {
         let id = job.id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
             Error::from(OntapError::Decode {
@@ -164,7 +166,8 @@ impl JobHandle {
             client,
             job,
             id,
-            location_id,
+            location_id: answer.location_id.clone(),
+            request_id: answer.request_id.clone(),
         })
     }
 
@@ -176,6 +179,11 @@ impl JobHandle {
     /// The id of the object the call creates (a credential, a host), from `location`.
     pub fn location_id(&self) -> Option<&str> {
         self.location_id.as_deref()
+    }
+
+    /// The `request-id` of the call that started the job (for Deploy's event log).
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The job as the call's answer described it.

@@ -60,10 +60,21 @@ async fn success_statuses_carry_the_request_id_the_mock_sent() {
     let job = answer.job.expect("the job");
     assert_eq!(job.id, Some(mock.jobs()[0].id.clone()));
 
+    // A typed call's job handle keeps the request id of the 202.
+    let hosts = storkit_ontap_deploy::model::HostBatch::new(vec![
+        storkit_ontap_deploy::model::HostRegistration::new(
+            "esx-40.example",
+            storkit_ontap_deploy::model::HypervisorType::Esx,
+        )
+        .management_server("vcenter.example"),
+    ]);
+    let handle = deploy.register_hosts(&hosts).await.unwrap();
+    assert_eq!(handle.request_id(), Some(relay.last_request_id().as_str()));
+
     // Every answer had its own id.
     let ids = relay.request_ids();
-    assert_eq!(ids.len(), 3);
-    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    assert_eq!(ids.len(), 4);
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2] && ids[2] != ids[3]);
 }
 
 #[tokio::test]
