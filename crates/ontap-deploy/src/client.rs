@@ -267,6 +267,15 @@ impl DeployClient {
         JobHandle::new(self.clone(), job, answer)
     }
 
+    /// Waits for the answer's job, if it started one (calls that are synchronous on some
+    /// releases and asynchronous on others).
+    pub(crate) async fn settle(&self, answer: &Answer) -> Result<(), Error> {
+        if let Some(job) = self.maybe_job(answer)? {
+            job.wait().await?;
+        }
+        Ok(())
+    }
+
     /// The handle of an answer's job, if it has one (calls that are synchronous on some
     /// releases and asynchronous on others).
     pub(crate) fn maybe_job(&self, answer: &Answer) -> Result<Option<JobHandle>, Error> {

@@ -122,10 +122,7 @@ impl DeployClient {
             &Query::new(),
         )?;
         let answer = self.send(request).await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     // ---- hosts -----------------------------------------------------------------------
@@ -161,10 +158,7 @@ impl DeployClient {
     pub async fn delete_host(&self, id: &str) -> Result<(), Error> {
         let request = self.request(Method::DELETE, &["hosts", id], &Query::new())?;
         let answer = self.send(request).await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     // ---- clusters --------------------------------------------------------------------
@@ -199,9 +193,7 @@ impl DeployClient {
         let answer = self
             .send_json(Method::POST, &["clusters"], &query, &cluster.to_json()?)
             .await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
+        self.settle(&answer).await?;
         if let Some(id) = answer.location_id {
             return Ok(id);
         }
@@ -231,10 +223,7 @@ impl DeployClient {
                 &update.to_json()?,
             )
             .await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     /// `POST /clusters/{id}/deploy?inhibit_rollback=…` with the ONTAP admin password:
@@ -340,10 +329,7 @@ impl DeployClient {
                 &update.to_json()?,
             )
             .await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     /// `GET …/nodes/{nid}/networks` with `query`.
@@ -396,10 +382,7 @@ impl DeployClient {
                 &update.to_json()?,
             )
             .await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     /// `GET …/nodes/{nid}/storage/pools?fields=*`: the pools with their capacity (the key
@@ -432,10 +415,7 @@ impl DeployClient {
                 &pools.to_json()?,
             )
             .await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     /// `DELETE …/storage/pools/{pool}`: detaches a pool.
@@ -451,10 +431,7 @@ impl DeployClient {
             &Query::new(),
         )?;
         let answer = self.send(request).await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     /// `POST …/nodes/{nid}/storage/disks` (software RAID). The disk item shape is not
@@ -473,10 +450,7 @@ impl DeployClient {
                 &disks.to_json()?,
             )
             .await?;
-        if let Some(job) = self.maybe_job(&answer)? {
-            job.wait().await?;
-        }
-        Ok(())
+        self.settle(&answer).await
     }
 
     // ---- licences, checks, images, mediators ------------------------------------------
