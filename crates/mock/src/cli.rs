@@ -230,8 +230,64 @@ where
     }
 }
 
+/// The rest of a standalone mock's `run` once its server is up: prints the certificate's
+/// fingerprint (TLS only), writes the CA certificate to `ca_out` when asked (an error
+/// without TLS), prints the [`ready_line`] with `urls`, and serves until killed. Returns
+/// the exit code for a failure on the way.
+pub async fn serve(
+    program: &str,
+    tls: Option<&ServerTls>,
+    urls: &[String],
+    ca_out: Option<&str>,
+) -> ExitCode {
+    if let Some(tls) = tls {
+        print_fingerprint(tls);
+    }
+    if let Some(path) = ca_out {
+        let Some(tls) = tls else {
+            eprintln!("{program}: --ca-out needs --tls");
+            return ExitCode::FAILURE;
+        };
+        if let Err(error) = std::fs::write(path, tls.ca_pem()) {
+            eprintln!("{program}: cannot write {path}: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Err(error) = print_ready(urls) {
+        eprintln!("{program}: cannot write to stdout: {error}");
+        return ExitCode::FAILURE;
+    }
+    run_until_killed().await;
+    ExitCode::SUCCESS
+}
+
 /// Waits forever: a standalone mock serves until it is killed (SIGTERM or SIGINT end the
 /// process with their default action).
 pub async fn run_until_killed() {
     std::future::pending::<()>().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn serve_refuses_a_ca_file_without_tls_before_printing_ready() {
+        let code = serve(
+            "m",
+            None,
+            &["http://127.0.0.1:1".to_owned()],
+            Some("/nonexistent/ca.pem"),
+        )
+        .await;
+        assert_eq!(code, ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn the_ready_line_lists_every_url() {
+        assert_eq!(
+            ready_line(&["http://a".to_owned(), "https://b".to_owned()]),
+            "ready http://a https://b"
+        );
+    }
 }

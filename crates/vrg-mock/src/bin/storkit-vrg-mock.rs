@@ -164,25 +164,13 @@ async fn run(options: Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(tls) = mock.server().tls() {
-        cli::print_fingerprint(tls);
-    }
-    if let Some(path) = &options.ca_out {
-        let Some(pem) = mock.ca_pem() else {
-            eprintln!("{PROGRAM}: --ca-out needs --tls");
-            return ExitCode::FAILURE;
-        };
-        if let Err(error) = std::fs::write(path, pem) {
-            eprintln!("{PROGRAM}: cannot write {path}: {error}");
-            return ExitCode::FAILURE;
-        }
-    }
-    if let Err(error) = cli::print_ready(&[mock.url()]) {
-        eprintln!("{PROGRAM}: cannot write to stdout: {error}");
-        return ExitCode::FAILURE;
-    }
-    cli::run_until_killed().await;
-    ExitCode::SUCCESS
+    cli::serve(
+        PROGRAM,
+        mock.server().tls(),
+        &[mock.url()],
+        options.ca_out.as_deref(),
+    )
+    .await
 }
 
 #[cfg(test)]
