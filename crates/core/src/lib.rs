@@ -114,7 +114,7 @@ pub use error::{BoxError, Error, ErrorKind, Phase};
 pub use pool::NodeStatus;
 pub use request::Request;
 pub use response::{Response, ResponseBody, StreamingResponse, Timings};
-pub use retry::{Classifier, Outcome, RequestView, RetryPolicy, Verdict};
+pub use retry::{Classifier, Outcome, RequestView, RetryBudget, RetryPolicy, Verdict};
 pub use session::{Token, TokenLogin, TokenSession, TokenSessionBuilder};
 pub use tls::{Pin, TlsPolicy};
 

@@ -35,7 +35,9 @@ use crate::client::{Client, Shared};
 use crate::error::{Error, ErrorKind, Phase};
 use crate::pool::Node;
 use crate::request::{AuthChoice, Request};
-use crate::retry::{Outcome, RequestView, RetryPolicy, Verdict, default_verdict};
+use crate::retry::{
+    Outcome, RequestView, RetryBudget, RetryPolicy, Verdict, default_verdict, fits,
+};
 
 /// A finished operation: the last attempt, how many were sent, and the request line.
 pub(crate) struct Done {
@@ -77,6 +79,8 @@ pub(crate) struct Operation<'c> {
     started: Instant,
     sends: u32,
     retries: u32,
+    /// A budget shared with other requests: retry limits count from its start.
+    budget: Option<RetryBudget>,
     reauthenticated: bool,
     /// Nodes that failed to connect since the last full round.
     tried: Vec<IpAddr>,
@@ -115,6 +119,7 @@ impl<'c> Operation<'c> {
                 streaming,
             },
             started,
+            budget: request.budget.take(),
             body,
             request,
             sends: 0,
@@ -414,30 +419,50 @@ impl<'c> Operation<'c> {
                     Next::Return
                 }
             }
-            Verdict::Retry { after } => {
-                // 3. Safety, whatever the classifier said.
-                let safe = self.idempotent || !maybe_sent;
-                if !safe || !self.body.can_resend() {
+            Verdict::Retry { after } => self.retry(after, None, maybe_sent, every_node_failed),
+            Verdict::RetryWithin { after, within } => {
+                self.retry(after, Some(within), maybe_sent, every_node_failed)
+            }
+        }
+    }
+
+    /// Rules 3 and 4 for a retry verdict: safety, then the budget.
+    fn retry(
+        &mut self,
+        after: Option<Duration>,
+        within: Option<Duration>,
+        maybe_sent: bool,
+        every_node_failed: bool,
+    ) -> Next {
+        // 3. Safety, whatever the classifier said.
+        let safe = self.idempotent || !maybe_sent;
+        if !safe || !self.body.can_resend() {
+            return Next::Return;
+        }
+        // 4. Budget.
+        let policy = self.policy();
+        let (retries, elapsed) = match &self.budget {
+            Some(b) => (b.retries(), b.elapsed()),
+            None => (self.retries, self.started.elapsed()),
+        };
+        let wait = match after {
+            Some(a) => a.min(policy.max_retry_after),
+            None => self.shared().backoff(policy, retries),
+        };
+        if !fits(policy, within, retries, elapsed, wait) || self.past_deadline(wait) {
+            return Next::Return;
+        }
+        match &self.budget {
+            Some(b) => {
+                if !b.take(policy, within, wait) {
                     return Next::Return;
-                }
-                // 4. Budget.
-                let policy = self.policy();
-                let wait = match after {
-                    Some(a) => a.min(policy.max_retry_after),
-                    None => shared.backoff(policy, self.retries),
-                };
-                let in_budget = self.retries + 1 < policy.max_attempts
-                    && self.started.elapsed() + wait <= policy.max_elapsed
-                    && !self.past_deadline(wait);
-                if !in_budget {
-                    return Next::Return;
-                }
-                self.retries += 1;
-                Next::Retry {
-                    wait,
-                    refresh: every_node_failed,
                 }
             }
+            None => self.retries += 1,
+        }
+        Next::Retry {
+            wait,
+            refresh: every_node_failed,
         }
     }
 
@@ -456,10 +481,11 @@ impl<'c> Operation<'c> {
             tokio::time::sleep(wait).await;
             return;
         }
-        let mut budget = self
-            .policy()
-            .max_elapsed
-            .saturating_sub(self.started.elapsed());
+        let elapsed = match &self.budget {
+            Some(b) => b.elapsed(),
+            None => self.started.elapsed(),
+        };
+        let mut budget = self.policy().max_elapsed.saturating_sub(elapsed);
         if let Some(deadline) = self.limits.operation_deadline {
             budget = budget.min(deadline.saturating_duration_since(Instant::now()));
         }

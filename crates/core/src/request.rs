@@ -17,7 +17,7 @@ pub use crate::encode::{
     form_encode_into,
 };
 use crate::error::Error;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryBudget, RetryPolicy};
 
 /// Which credentials a request carries.
 #[derive(Clone, Default)]
@@ -50,6 +50,7 @@ pub struct Request {
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) budget: Option<RetryBudget>,
     pub(crate) host: Option<String>,
     pub(crate) node: Option<IpAddr>,
     pub(crate) auth: AuthChoice,
@@ -76,6 +77,7 @@ impl Request {
             operation_timeout: None,
             idle_timeout: None,
             retry: None,
+            budget: None,
             host: None,
             node: None,
             auth: AuthChoice::Client,
@@ -230,6 +232,14 @@ impl Request {
     /// address). Failover to another node after a connect failure still happens.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// Counts this request's retries in `budget`, shared with other requests of one larger
+    /// operation (a request and its resends after an asynchronous job failed): the retry
+    /// limits are measured from the budget's start and its retries, not this request's.
+    pub fn retry_budget(mut self, budget: &RetryBudget) -> Self {
+        self.budget = Some(budget.clone());
         self
     }
 

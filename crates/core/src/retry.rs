@@ -18,7 +18,11 @@
 //! applied in one place, `operation.rs`, after each attempt.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use http::{HeaderMap, StatusCode};
 
@@ -57,6 +61,18 @@ pub enum Verdict {
     },
     /// The credentials were rejected: refresh them once and resend.
     Reauthenticate,
+    /// Send again after a backoff (or after `after`) as long as the operation is younger
+    /// than `within`: for a condition the vendor knows passes with time (a resource lock
+    /// held by another job, a busy server), each with its own wait. `within` replaces the
+    /// policy's `max_attempts` and `max_elapsed` for this outcome; it is measured from the
+    /// start of the operation (or of its [`RetryBudget`]), and the operation deadline still
+    /// bounds it. The safety rule of [`Verdict::Retry`] applies.
+    RetryWithin {
+        /// A wait requested by the server, overriding the backoff.
+        after: Option<Duration>,
+        /// How long after the operation's start a retry may still begin.
+        within: Duration,
+    },
 }
 
 /// The request an outcome belongs to, as shown to a [`Classifier`].
@@ -206,6 +222,97 @@ impl RetryPolicy {
             }
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+/// One retry budget for an operation made of several requests: a request, and its resends
+/// after something the transport cannot see failed (an asynchronous job that failed on a
+/// busy resource, say). Give it to each request with
+/// [`Request::retry_budget`](crate::Request::retry_budget): the time limits of the retry
+/// policy and of [`Verdict::RetryWithin`] are then measured from the budget's start, not
+/// from each request's, and retries count together, so a resend never starts a fresh
+/// budget inside the old one. Cheap to clone; clones share the budget.
+#[derive(Clone)]
+pub struct RetryBudget {
+    inner: Arc<BudgetInner>,
+}
+
+struct BudgetInner {
+    started: Instant,
+    retries: AtomicU32,
+}
+
+impl RetryBudget {
+    /// A budget that starts now (on tokio's clock).
+    pub fn start() -> Self {
+        RetryBudget {
+            inner: Arc::new(BudgetInner {
+                started: Instant::now(),
+                retries: AtomicU32::new(0),
+            }),
+        }
+    }
+
+    /// When the budget started.
+    pub fn started(&self) -> Instant {
+        self.inner.started
+    }
+
+    /// Time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// Retries taken so far (by every request of the budget).
+    pub fn retries(&self) -> u32 {
+        self.inner.retries.load(Ordering::SeqCst)
+    }
+
+    /// The wait before the next retry: the server's `after` (capped at the policy's
+    /// `max_retry_after`), or the policy's backoff for the retries taken so far.
+    pub fn next_wait(&self, policy: &RetryPolicy, after: Option<Duration>) -> Duration {
+        match after {
+            Some(a) => a.min(policy.max_retry_after),
+            None => {
+                let mut rng = crate::backoff::SplitMix64::from_entropy();
+                policy.backoff.delay(self.retries(), &mut rng)
+            }
+        }
+    }
+
+    /// Takes one retry that starts after `wait`, if it fits: within `within` of the start
+    /// when given (a [`Verdict::RetryWithin`]), else within the policy's attempt and time
+    /// limits. Returns whether it was taken.
+    pub fn take(&self, policy: &RetryPolicy, within: Option<Duration>, wait: Duration) -> bool {
+        let fits = fits(policy, within, self.retries(), self.elapsed(), wait);
+        if fits {
+            self.inner.retries.fetch_add(1, Ordering::SeqCst);
+        }
+        fits
+    }
+}
+
+impl fmt::Debug for RetryBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryBudget")
+            .field("elapsed", &self.elapsed())
+            .field("retries", &self.retries())
+            .finish()
+    }
+}
+
+/// Whether one more retry (after `retries` taken, `elapsed` into the budget) that starts
+/// after `wait` fits: within `within` when given, else within the policy's limits.
+pub(crate) fn fits(
+    policy: &RetryPolicy,
+    within: Option<Duration>,
+    retries: u32,
+    elapsed: Duration,
+    wait: Duration,
+) -> bool {
+    match within {
+        Some(within) => elapsed + wait <= within,
+        None => retries + 1 < policy.max_attempts && elapsed + wait <= policy.max_elapsed,
     }
 }
 

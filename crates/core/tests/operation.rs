@@ -18,7 +18,7 @@ use storkit_core::http::{HeaderMap, Method, StatusCode};
 use storkit_core::request::RequestPath;
 use storkit_core::{
     Body, Classifier, Client, Error, ErrorKind, Outcome, Phase, QueryStyle, Request, RequestView,
-    RetryPolicy, TlsPolicy, Verdict,
+    RetryBudget, RetryPolicy, TlsPolicy, Verdict,
 };
 use storkit_mock::demo::DemoApp;
 use storkit_mock::{Fault, FaultAction, MockServer, ServerConfig, TlsSettings};
@@ -748,4 +748,100 @@ async fn an_operation_whose_earlier_attempt_may_have_landed_never_reports_not_se
         Phase::MaybeSent,
         "the first attempt may have landed"
     );
+}
+
+// ---------------------------------------------------------------- retry budgets
+
+/// Retries every 503 for as long as the operation is younger than `within`.
+#[derive(Debug)]
+struct BusyFor {
+    within: Duration,
+}
+
+impl Classifier for BusyFor {
+    fn classify(&self, _request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict> {
+        match outcome {
+            Outcome::Response { status, .. } if status.as_u16() == 503 => {
+                Some(Verdict::RetryWithin {
+                    after: None,
+                    within: self.within,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_of_its_own_outlasts_the_attempt_limit_and_ends_at_its_limit() {
+    let server = demo(&[19]).await;
+    let c = client(&server)
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_max_elapsed(Duration::from_secs(5))
+                .with_backoff(storkit_core::backoff::Backoff::exponential(
+                    Duration::from_secs(10),
+                    1.0,
+                    Duration::from_secs(10),
+                )),
+        )
+        .classifier(BusyFor {
+            within: Duration::from_secs(600),
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let r = c.send(Request::get("/status/503")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Retries at 10, 20, ... 600 s: 60 of them, far past max_attempts and max_elapsed;
+    // none starts after 600 s.
+    assert_eq!(r.attempts(), 61);
+    assert_eq!(started.elapsed(), Duration::from_secs(600));
+
+    // A budget shared by two requests: the second starts where the first left off.
+    let budget = RetryBudget::start();
+    tokio::time::sleep(Duration::from_secs(590)).await;
+    let r = c
+        .send(Request::get("/status/503").retry_budget(&budget))
+        .await
+        .unwrap();
+    assert_eq!(r.attempts(), 2, "one retry fits in the last 10 s");
+    assert_eq!(budget.retries(), 1);
+    let r = c
+        .send(Request::get("/status/503").retry_budget(&budget))
+        .await
+        .unwrap();
+    assert_eq!(r.attempts(), 1, "the budget is spent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_of_its_own_never_resends_a_post_that_may_have_landed() {
+    let server = demo(&[20]).await;
+    let c = client(&server).classifier(BusyForErrors).build().unwrap();
+    server.faults().add(
+        Fault::new(FaultAction::CloseBeforeResponse)
+            .on_method(Method::POST)
+            .times(1),
+    );
+    let err = c
+        .send(Request::post("/echo").body("create once"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.phase(), Phase::MaybeSent);
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(server.log().len(), 1);
+}
+
+/// Asks for a long wait after any failure without a response.
+#[derive(Debug)]
+struct BusyForErrors;
+
+impl Classifier for BusyForErrors {
+    fn classify(&self, _request: &RequestView<'_>, outcome: &Outcome<'_>) -> Option<Verdict> {
+        matches!(outcome, Outcome::Error(_)).then_some(Verdict::RetryWithin {
+            after: None,
+            within: Duration::from_secs(7200),
+        })
+    }
 }
