@@ -11,7 +11,7 @@ use storkit_core::poll::{Backoff, Jitter, PollPolicy};
 use storkit_core::secrecy::SecretString;
 use storkit_core::{BasicAuth, Client, Error, Request, RetryPolicy, TlsPolicy};
 
-use crate::classifier::HitachiClassifier;
+use crate::classifier::{HitachiClassifier, RetryWaits};
 use crate::error::HitachiError;
 use crate::session::Session;
 use crate::storage_id::StorageDeviceId;
@@ -61,6 +61,7 @@ pub struct HitachiClientBuilder {
     job_timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
+    waits: RetryWaits,
     alive_time: Option<u32>,
     keep_alive: Option<Duration>,
 }
@@ -85,9 +86,10 @@ impl HitachiClientBuilder {
                 .with_max_attempts(20)
                 .with_max_elapsed(Duration::from_secs(600))
                 .with_backoff(
-                    Backoff::exponential(Duration::from_millis(500), 2.0, Duration::from_secs(30))
+                    Backoff::exponential(Duration::from_millis(500), 2.0, Duration::from_secs(5))
                         .with_jitter(Jitter::Proportional(0.2)),
                 ),
+            waits: RetryWaits::default(),
             alive_time: None,
             keep_alive: None,
         }
@@ -172,10 +174,21 @@ impl HitachiClientBuilder {
         self
     }
 
-    /// Retry limits for busy, locked and throttled answers (default: 20 attempts within
-    /// 600 s, backoff from 0.5 s doubling to 30 s).
+    /// The backoff between retries (default: from 0.5 s, doubling, to 5 s, Cinder's retry
+    /// interval), and the limits of retries the core decides itself (a connect failure,
+    /// an idempotent request that lost its connection: 20 attempts within 600 s). Hitachi's
+    /// own retryable answers are bounded by [`retry_waits`](Self::retry_waits) instead.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// How long each kind of retryable answer is retried, from the start of the
+    /// operation: locks and a busy server 7200 s, another LDEV mapped 600 s, HTTP 500 and
+    /// 503 600 s, anything else retryable 30 s (reference §16.1, Cinder's defaults). A job
+    /// that failed on one of these is sent again within the same budget.
+    pub fn retry_waits(mut self, waits: RetryWaits) -> Self {
+        self.waits = waits;
         self
     }
 
@@ -228,7 +241,7 @@ impl HitachiClientBuilder {
             .connect_timeout(self.connect_timeout)
             .request_timeout(self.request_timeout)
             .retry_policy(self.retry.clone())
-            .classifier(HitachiClassifier);
+            .classifier(HitachiClassifier::new(self.waits));
         if let Some(nodes) = self.nodes {
             core = core.nodes(nodes);
         }
@@ -260,6 +273,7 @@ impl HitachiClientBuilder {
                 credentials,
                 poll: self.poll,
                 retry: self.retry,
+                waits: self.waits,
                 job_timeout: self.job_timeout,
                 alive_time: self.alive_time,
                 keep_alive: self.keep_alive,
@@ -342,6 +356,7 @@ pub(crate) struct ClientInner {
     pub(crate) credentials: Option<BasicAuth>,
     pub(crate) poll: PollPolicy,
     pub(crate) retry: RetryPolicy,
+    pub(crate) waits: RetryWaits,
     pub(crate) job_timeout: Duration,
     pub(crate) alive_time: Option<u32>,
     pub(crate) keep_alive: Option<Duration>,
@@ -417,10 +432,15 @@ impl HitachiClient {
 
     /// Runs `work` in a fresh session and discards the session afterwards: on success, on
     /// error, and when the returned future is dropped before it finishes.
-    pub async fn with_session<F, Fut, T>(&self, work: F) -> Result<T, Error>
+    ///
+    /// `work` may fail with its own error type, as long as this crate's errors convert
+    /// into it (`Box<dyn Error>`, `anyhow::Error`, an application enum with a
+    /// `From<storkit_core::Error>`): a failed login or discard becomes that type too.
+    pub async fn with_session<F, Fut, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(Session) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error>,
     {
         let session = self.open_session().await?;
         let result = work(session.clone()).await;

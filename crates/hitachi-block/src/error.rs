@@ -143,6 +143,12 @@ impl ApiError {
         self.message_id.as_deref() == Some("KART00003-E")
     }
 
+    /// True for "another LDEV is mapped" (SSB B958/0947), which passes once the other
+    /// mapping finishes (Cinder waits up to 600 s).
+    pub fn is_ldev_mapped(&self) -> bool {
+        self.ssb().is_some_and(|(a, b)| a == "B958" && b == "0947")
+    }
+
     /// True when the server says to send the request again (`solutionType: RETRY`).
     pub fn says_retry(&self) -> bool {
         self.solution_type
@@ -196,6 +202,17 @@ pub enum HitachiError {
         error: Box<ApiError>,
         /// The whole job as the server reported it.
         job: Box<crate::jobs::Job>,
+    },
+    /// A job succeeded without naming the object it made in `affectedResources`: look it
+    /// up rather than guess its id.
+    #[error("job {job_id} succeeded but named no {what} in affectedResources {affected:?}")]
+    NoAffectedResource {
+        /// The job's id.
+        job_id: u64,
+        /// What the job should have named, e.g. `LDEV`.
+        what: &'static str,
+        /// What `affectedResources` held.
+        affected: Vec<String>,
     },
     /// The server's API version is older than an operation needs.
     #[error("the REST API version is {actual}; this operation needs {required} or newer")]

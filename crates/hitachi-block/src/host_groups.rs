@@ -4,11 +4,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient_number, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job};
 use crate::names::check_name;
 use crate::ports::check_port_id;
 use crate::session::Session;
@@ -246,9 +247,7 @@ impl HostGroups<'_> {
     pub async fn create_job(&self, spec: &CreateHostGroup) -> Result<Job, Error> {
         spec.validate()?;
         let path = self.path("");
-        self.session
-            .run_job(|| Request::post(path.clone()).json(spec))
-            .await
+        Change::json(self.session, Method::POST, path, Some(spec)).await
     }
 
     /// Creates a host group and returns its id (from the job's affected resources).
@@ -272,7 +271,7 @@ impl HostGroups<'_> {
     pub async fn delete(&self, id: &HostGroupId) -> Result<Job, Error> {
         id.validate()?;
         let path = self.path(&format!("/{id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+        Change::json::<()>(self.session, Method::DELETE, path, None).await
     }
 
     /// Sets the host mode (and options): `PUT host-groups/{id}` with
@@ -285,9 +284,7 @@ impl HostGroups<'_> {
         id.validate()?;
         change.validate()?;
         let path = self.path(&format!("/{id}"));
-        self.session
-            .run_job(|| Request::put(path.clone()).json(change))
-            .await
+        Change::json(self.session, Method::PUT, path, Some(change)).await
     }
 }
 
@@ -422,10 +419,7 @@ impl HostWwns<'_> {
             host_group_number: id.host_group_number,
         };
         let path = self.path("");
-        let job = self
-            .session
-            .run_job(|| Request::post(path.clone()).json(&body))
-            .await?;
+        let job = Change::json(self.session, Method::POST, path, Some(&body)).await?;
         // The server's id wins when it names one; it is the same WWN either way.
         Ok(job
             .resources()
@@ -442,7 +436,7 @@ impl HostWwns<'_> {
         id.host_group().validate()?;
         normalize_wwn(&id.wwn)?;
         let path = self.path(&format!("/{id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+        Change::json::<()>(self.session, Method::DELETE, path, None).await
     }
 }
 

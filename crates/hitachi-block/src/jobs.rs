@@ -1,13 +1,46 @@
-//! Asynchronous jobs: the 202 + job object of every create, change and action.
+//! Asynchronous jobs: the 202 + job object of every create, change and action, and
+//! [`Change`], which sends one and waits for it.
+//!
+//! Every call that changes the storage system returns a [`Change`]. Awaiting it sends the
+//! request (with `Response-Job-Status: Completed`), waits for the job and returns the
+//! result; [`Change::submit`] returns as soon as the server accepted the request, with the
+//! job to record (its id and URL) and a [`Submitted`] to wait on later:
+//!
+//! ```no_run
+//! # async fn demo(session: storkit_hitachi_block::Session) -> Result<(), storkit_core::Error> {
+//! use storkit_hitachi_block::local_copy::CreateLocalClonePair;
+//!
+//! let spec = CreateLocalClonePair::shadow_image("SI_347", "p_347-348", 347, 348);
+//! // Blocking: the pair id, once the job has finished.
+//! let id = session.local_copy_pairs().create(&spec).await?;
+//! # let _ = id;
+//! // Or submit first, wait later.
+//! let submitted = session.local_copy_pairs().create(&spec).submit().await?;
+//! println!("JOB URL : {}", submitted.job().self_path.as_deref().unwrap_or_default());
+//! let id = submitted.wait().await?;
+//! # let _ = id;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A job that failed on a lock, a busy server or with `solutionType: RETRY` is sent again
+//! within the same retry budget as the transport's retries of the first request
+//! ([`RetryWaits`](crate::RetryWaits)): one budget per change, never one inside another.
 
 use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
+use storkit_core::http::Method;
+use storkit_core::{Error, Request, RetryBudget};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, HitachiError};
 use crate::host_groups::HostWwnId;
 use crate::local_copy::{LocalCloneGroupId, LocalClonePairId};
 use crate::remote_copy::{RemoteCopyGroupId, RemoteCopyPairId};
+use crate::session::{RESPONSE_JOB_STATUS, Session, check};
 use crate::storage_id::StorageDeviceId;
 
 /// Whether a job has finished (`status`). A finished job says how in [`JobState`].
@@ -223,6 +256,348 @@ impl Job {
     pub fn first_resource_id(&self) -> Option<&str> {
         let first = self.affected_resources.first()?;
         first.rsplit('/').next().filter(|s| !s.is_empty())
+    }
+
+    /// The first affected resource that `pick` accepts: the object a create made. A job
+    /// that names none is [`HitachiError::NoAffectedResource`], never an id guessed from
+    /// the request.
+    pub fn affected<T>(
+        &self,
+        what: &'static str,
+        pick: impl Fn(AffectedResource) -> Option<T>,
+    ) -> Result<T, Error> {
+        self.resources().into_iter().find_map(pick).ok_or_else(|| {
+            HitachiError::NoAffectedResource {
+                job_id: self.job_id,
+                what,
+                affected: self.affected_resources.clone(),
+            }
+            .into()
+        })
+    }
+}
+
+/// Builds the request of a change, again for each resend.
+pub(crate) type MakeRequest = Arc<dyn Fn() -> Result<Request, Error> + Send + Sync>;
+/// Turns the finished job into the change's result.
+type Decode<T> = Box<dyn FnOnce(Job) -> Result<T, Error> + Send>;
+/// Steps before the first send (an action template to fetch), once.
+type Prepare = Pin<Box<dyn Future<Output = Result<MakeRequest, Error>> + Send>>;
+
+/// A change to the storage system, not sent yet: an asynchronous request and what its job
+/// means.
+///
+/// `.await` sends it, waits for its job and returns the result; [`submit`](Change::submit)
+/// returns once the server has accepted it. See the [module docs](self).
+#[must_use = "a change does nothing until it is awaited or submitted"]
+pub struct Change<T> {
+    session: Session,
+    prepare: Prepare,
+    resend: bool,
+    decode: Decode<T>,
+}
+
+impl Change<Job> {
+    /// A change whose request `make` builds (called again for each resend).
+    pub(crate) fn new(
+        session: &Session,
+        make: impl Fn() -> Result<Request, Error> + Send + Sync + 'static,
+    ) -> Change<Job> {
+        let make: MakeRequest = Arc::new(make);
+        Change::prepared(session, async move { Ok(make) })
+    }
+
+    /// A change that needs `prepare` (say, fetching an action template) before its first
+    /// send; `prepare` yields the request builder and runs once.
+    pub(crate) fn prepared(
+        session: &Session,
+        prepare: impl Future<Output = Result<MakeRequest, Error>> + Send + 'static,
+    ) -> Change<Job> {
+        Change {
+            session: session.clone(),
+            prepare: Box::pin(prepare),
+            resend: true,
+            decode: Box::new(Ok),
+        }
+    }
+
+    /// `method path` with an optional JSON body (encoded once).
+    pub(crate) fn json<B: Serialize + ?Sized>(
+        session: &Session,
+        method: Method,
+        path: String,
+        body: Option<&B>,
+    ) -> Change<Job> {
+        match json_request(method, path, body) {
+            Ok(make) => Change::prepared(session, async move { Ok(make) }),
+            Err(e) => Change::failed(session, e),
+        }
+    }
+
+    /// As [`Change::json`] for a remote operation: every send carries
+    /// `Remote-Authorization` with `remote`'s current token.
+    pub(crate) fn remote_json<B: Serialize + ?Sized>(
+        session: &Session,
+        remote: &Session,
+        method: Method,
+        path: String,
+        body: Option<&B>,
+    ) -> Change<Job> {
+        match json_request(method, path, body) {
+            Ok(make) => {
+                let make = with_remote(make, remote);
+                Change::prepared(session, async move { Ok(make) })
+            }
+            Err(e) => Change::failed(session, e),
+        }
+    }
+}
+
+/// `make`, with `Remote-Authorization` carrying the *current* token of `remote` (a
+/// session on the remote array), read afresh for each send; fails, sending nothing, once
+/// `remote` is closed.
+pub(crate) fn with_remote(make: MakeRequest, remote: &Session) -> MakeRequest {
+    let remote = remote.clone();
+    Arc::new(move || {
+        let token = remote.remote_authorization()?;
+        Ok(make()?.sensitive_header(crate::session::REMOTE_AUTHORIZATION, &token))
+    })
+}
+
+/// A request builder for `method path` with an optional JSON body, encoded once here.
+pub(crate) fn json_request<B: Serialize + ?Sized>(
+    method: Method,
+    path: String,
+    body: Option<&B>,
+) -> Result<MakeRequest, Error> {
+    let body = body
+        .map(serde_json::to_vec)
+        .transpose()
+        .map_err(|e| Error::config("cannot encode the JSON body").with_source(e))?
+        .map(bytes::Bytes::from);
+    Ok(Arc::new(move || {
+        let request = Request::new(method.clone(), path.as_str());
+        Ok(match &body {
+            Some(b) => request
+                .body(b.clone())
+                .header(storkit_core::http::header::CONTENT_TYPE, "application/json"),
+            None => request,
+        })
+    }))
+}
+
+impl<T: Send + 'static> Change<T> {
+    /// A change that fails with `error` when awaited or submitted, sending nothing (bad
+    /// input found before the request was built).
+    pub(crate) fn failed(session: &Session, error: Error) -> Change<T> {
+        Change {
+            session: session.clone(),
+            prepare: Box::pin(async move { Err(error) }),
+            resend: false,
+            decode: Box::new(|_| {
+                Err(Error::config(
+                    "unreachable: the change failed before sending",
+                ))
+            }),
+        }
+    }
+
+    /// The change `build` makes, or one failing with its error (input checks written with
+    /// `?` before any request exists).
+    pub(crate) fn build(
+        session: &Session,
+        build: impl FnOnce() -> Result<Change<T>, Error>,
+    ) -> Change<T> {
+        build().unwrap_or_else(|e| Change::failed(session, e))
+    }
+
+    /// Never sends the request again after its job failed (for requests a resend cannot
+    /// fix, such as an unlock refused to a session that does not hold the lock).
+    pub fn once(mut self) -> Self {
+        self.resend = false;
+        self
+    }
+
+    /// The same change, its result passed through `f`.
+    pub fn map<U: Send + 'static>(
+        self,
+        f: impl FnOnce(T) -> Result<U, Error> + Send + 'static,
+    ) -> Change<U> {
+        let decode = self.decode;
+        Change {
+            session: self.session,
+            prepare: self.prepare,
+            resend: self.resend,
+            decode: Box::new(move |job| decode(job).and_then(f)),
+        }
+    }
+
+    /// Sends the request and returns once the server accepted it (the 202 and its job),
+    /// without waiting for the job. Retries of the request itself happen here, within the
+    /// change's budget.
+    pub async fn submit(self) -> Result<Submitted<T>, Error> {
+        let make = self.prepare.await?;
+        let budget = RetryBudget::start();
+        let (job, method, path) = send(&self.session, &make, &budget).await?;
+        Ok(Submitted {
+            session: self.session,
+            make,
+            resend: self.resend,
+            decode: self.decode,
+            budget,
+            job,
+            method,
+            path,
+            sends: 1,
+        })
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for Change<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.submit().await?.wait().await })
+    }
+}
+
+impl<T> fmt::Debug for Change<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Change")
+            .field("session", &self.session.id())
+            .field("resend", &self.resend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One send of a change: the request with `Response-Job-Status: Completed`, its retries
+/// in `budget`, and the job of the 202.
+async fn send(
+    session: &Session,
+    make: &MakeRequest,
+    budget: &RetryBudget,
+) -> Result<(Job, Method, String), Error> {
+    let request = make()?
+        .header(RESPONSE_JOB_STATUS, "Completed")
+        .timeout(session.client().inner.job_timeout)
+        .retry_budget(budget);
+    let (method, path) = (request.method().clone(), request.path().to_owned());
+    let response = check(session.send(request).await?)?;
+    match Job::from_body(response.body()) {
+        Some(job) => Ok((job, method, path)),
+        None => Err(response.decode_error(
+            "the server accepted the request but sent no job object",
+            HitachiError::Unexpected {
+                what: "no job object".into(),
+            },
+        )),
+    }
+}
+
+/// A change the server accepted: its job, to record now and wait on later.
+#[must_use = "the job runs on the server; wait() says how it ended"]
+pub struct Submitted<T> {
+    session: Session,
+    make: MakeRequest,
+    resend: bool,
+    decode: Decode<T>,
+    budget: RetryBudget,
+    job: Job,
+    method: Method,
+    path: String,
+    sends: u32,
+}
+
+impl<T> Submitted<T> {
+    /// The job as the server returned it with the 202 (its `jobId` and `self`). With
+    /// `Response-Job-Status: Completed` it may already be finished.
+    pub fn job(&self) -> &Job {
+        &self.job
+    }
+
+    /// The job's id.
+    pub fn job_id(&self) -> u64 {
+        self.job.job_id
+    }
+
+    /// How many times the request was sent: more than once when a job failed on a lock
+    /// or a busy server and the change was sent again.
+    pub fn sends(&self) -> u32 {
+        self.sends
+    }
+
+    /// Waits for the job (polling with the client's poll policy) and returns the result.
+    /// A job that failed on a lock, a busy server or with `solutionType: RETRY` is sent
+    /// again within the change's retry budget; any other failure is
+    /// [`HitachiError::JobFailed`] with the job's error object.
+    pub async fn wait(mut self) -> Result<T, Error> {
+        loop {
+            let job = if self.job.is_finished() {
+                self.job.clone()
+            } else {
+                self.session.wait(self.job.clone()).await?
+            };
+            match outcome(job, &self.method, &self.path) {
+                Ok(job) => return (self.decode)(job),
+                Err(e) => {
+                    let Some(within) = self.resend_within(&e) else {
+                        return Err(e);
+                    };
+                    let policy = &self.session.client().inner.retry;
+                    let wait = self.budget.next_wait(policy, None);
+                    if !self.budget.take(policy, Some(within), wait) {
+                        return Err(e);
+                    }
+                    tracing::info!(error = %e, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "job failed on a transient condition; sending the request again");
+                    tokio::time::sleep(wait).await;
+                    let (job, _, _) = send(&self.session, &self.make, &self.budget).await?;
+                    self.job = job;
+                    self.sends += 1;
+                }
+            }
+        }
+    }
+
+    /// The wait a failed job's error allows, when the change may be sent again.
+    fn resend_within(&self, e: &Error) -> Option<std::time::Duration> {
+        if !self.resend {
+            return None;
+        }
+        match e.detail::<HitachiError>() {
+            Some(HitachiError::JobFailed { error, .. }) => {
+                self.session.client().inner.waits.for_error(error)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Submitted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Submitted")
+            .field("job_id", &self.job.job_id)
+            .field("status", &self.job.status)
+            .field("sends", &self.sends)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A finished job: itself when it succeeded, else [`HitachiError::JobFailed`] (or
+/// [`HitachiError::Unexpected`] for a state that is neither).
+fn outcome(job: Job, method: &Method, path: &str) -> Result<Job, Error> {
+    match (&job.state, &job.error) {
+        (JobState::Succeeded, None) => Ok(job),
+        (JobState::Failed, _) | (_, Some(_)) => Err(Error::from(HitachiError::JobFailed {
+            job_id: job.job_id,
+            error: Box::new(job.error.clone().unwrap_or_default()),
+            job: Box::new(job),
+        })
+        .with_request(method, path)),
+        (state, None) => Err(Error::from(HitachiError::Unexpected {
+            what: format!("job {} finished in state {state}", job.job_id),
+        })
+        .with_request(method, path)),
     }
 }
 

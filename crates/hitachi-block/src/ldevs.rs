@@ -7,11 +7,12 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient, lenient_number, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job};
 use crate::session::Session;
 
 /// An LDEV number, decimal as the API writes it (`ldevId`).
@@ -544,77 +545,95 @@ impl<'a> Ldevs<'a> {
         self.session.get_json(&self.path(&format!("/{id}"))).await
     }
 
-    /// Creates an LDEV and waits for its job.
-    pub async fn create_job(&self, spec: &CreateLdev) -> Result<Job, Error> {
-        spec.validate()?;
-        let path = self.path("");
-        self.session
-            .run_job(|| Request::post(path.clone()).json(spec))
-            .await
+    /// Creates an LDEV; the change's result is the job.
+    pub fn create_job(&self, spec: &CreateLdev) -> Change<Job> {
+        Change::build(self.session, || {
+            spec.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                self.path(""),
+                Some(spec),
+            ))
+        })
     }
 
-    /// Creates an LDEV and returns its number (from the job's affected resources).
-    pub async fn create(&self, spec: &CreateLdev) -> Result<LdevId, Error> {
-        let job = self.create_job(spec).await?;
-        let created = job.resources().into_iter().find_map(|r| match r {
-            AffectedResource::Ldev(id) => Some(id),
-            _ => None,
-        });
-        match (created, spec.ldev_id) {
-            (Some(id), _) | (None, Some(id)) => Ok(id),
-            (None, None) => Err(HitachiError::Unexpected {
-                what: format!("LDEV creation job {} names no LDEV", job.job_id),
-            }
-            .into()),
-        }
+    /// Creates an LDEV; the change's result is its number, as the job's
+    /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
+    /// none, even when the spec asked for a number: the job is the only witness).
+    pub fn create(&self, spec: &CreateLdev) -> Change<LdevId> {
+        self.create_job(spec).map(|job| {
+            job.affected("LDEV", |r| match r {
+                AffectedResource::Ldev(id) => Some(id),
+                _ => None,
+            })
+        })
     }
 
     /// Deletes an LDEV.
-    pub async fn delete(&self, id: LdevId) -> Result<Job, Error> {
-        check_ldev_id(id)?;
-        let path = self.path(&format!("/{id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+    pub fn delete(&self, id: LdevId) -> Change<Job> {
+        Change::build(self.session, || {
+            check_ldev_id(id)?;
+            Ok(Change::json::<()>(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{id}")),
+                None,
+            ))
+        })
     }
 
     /// Deletes a data-reduction LDEV whose reduced data would otherwise block the delete
     /// (`{"isDataReductionDeleteForceExecute": true}`, as Cinder does).
-    pub async fn force_delete(&self, id: LdevId) -> Result<Job, Error> {
-        check_ldev_id(id)?;
-        let path = self.path(&format!("/{id}"));
-        let body = serde_json::json!({ "isDataReductionDeleteForceExecute": true });
-        self.session
-            .run_job(|| Request::delete(path.clone()).json(&body))
-            .await
+    pub fn force_delete(&self, id: LdevId) -> Change<Job> {
+        Change::build(self.session, || {
+            check_ldev_id(id)?;
+            let body = serde_json::json!({ "isDataReductionDeleteForceExecute": true });
+            Ok(Change::json(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{id}")),
+                Some(&body),
+            ))
+        })
     }
 
     /// Sets the label (`PUT ldevs/{id}` with `{"label": ...}`; up to 32 characters, empty
     /// to clear).
-    pub async fn set_label(&self, id: LdevId, label: &str) -> Result<Job, Error> {
-        check_ldev_id(id)?;
-        check_label(label)?;
-        let path = self.path(&format!("/{id}"));
-        let body = serde_json::json!({ "label": label });
-        self.session
-            .run_job(|| Request::put(path.clone()).json(&body))
-            .await
+    pub fn set_label(&self, id: LdevId, label: &str) -> Change<Job> {
+        Change::build(self.session, || {
+            check_ldev_id(id)?;
+            check_label(label)?;
+            let body = serde_json::json!({ "label": label });
+            Ok(Change::json(
+                self.session,
+                Method::PUT,
+                self.path(&format!("/{id}")),
+                Some(&body),
+            ))
+        })
     }
 
     /// Adds `additional` (e.g. `5G`) to an LDEV.
-    pub async fn expand(&self, id: LdevId, additional: &str) -> Result<Job, Error> {
-        self.expand_with(id, &ExpandLdev::by(additional)).await
+    pub fn expand(&self, id: LdevId, additional: &str) -> Change<Job> {
+        self.expand_with(id, &ExpandLdev::by(additional))
     }
 
     /// Expands an LDEV: `POST ldevs/{id}/actions/expand/invoke` with
     /// `{"parameters": {"additionalByteFormatCapacity": ...}}`. The template is not
     /// fetched first: its parameters are documented, and Cinder sends them directly.
-    pub async fn expand_with(&self, id: LdevId, spec: &ExpandLdev) -> Result<Job, Error> {
-        check_ldev_id(id)?;
-        check_capacity(&spec.additional_byte_format_capacity)?;
-        let path = self.path(&format!("/{id}/actions/expand/invoke"));
-        let body = spec.to_body();
-        self.session
-            .run_job(|| Request::post(path.clone()).json(&body))
-            .await
+    pub fn expand_with(&self, id: LdevId, spec: &ExpandLdev) -> Change<Job> {
+        Change::build(self.session, || {
+            check_ldev_id(id)?;
+            check_capacity(&spec.additional_byte_format_capacity)?;
+            let path = self.path(&format!("/{id}/actions/expand/invoke"));
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                path,
+                Some(&spec.to_body()),
+            ))
+        })
     }
 }
 

@@ -36,7 +36,8 @@
 //!             .create(&CreateLocalClonePair::shadow_image("SI_347", "p_347-348", 347, 348))
 //!             .await?;
 //!         pairs.split(&id, ActionOptions::default().copy_pace(3)).await?;
-//!         Ok(pairs.get(&id).await?.pvol_status)
+//!         // Name the closure's error type: any type the crate's errors convert into.
+//!         Ok::<_, storkit_hitachi_block::Error>(pairs.get(&id).await?.pvol_status)
 //!     })
 //!     .await?;
 //! assert_eq!(status.to_string(), "PSUS");
@@ -83,10 +84,10 @@ mod session;
 pub mod storage_id;
 pub mod version;
 
-pub use classifier::HitachiClassifier;
+pub use classifier::{HitachiClassifier, RetryWaits};
 pub use client::{HitachiClient, HitachiClientBuilder, StorageSelector, StorageSummary, UrlForm};
 pub use error::{ApiError, HitachiError, HitachiErrorExt};
-pub use jobs::{AffectedResource, Job, JobState, JobStatus};
+pub use jobs::{AffectedResource, Change, Job, JobState, JobStatus, Submitted};
 pub use session::{REMOTE_AUTHORIZATION, RESPONSE_JOB_STATUS, Session};
 pub use storage_id::StorageDeviceId;
 pub use storkit_core::{Error, ErrorKind, TlsPolicy};

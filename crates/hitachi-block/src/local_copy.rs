@@ -4,10 +4,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job, json_request};
 use crate::names::check_name;
 use crate::session::Session;
 
@@ -515,23 +516,24 @@ impl LocalCopyPairs<'_> {
             .object_path(&format!("/local-clone-copypairs{rest}"))
     }
 
-    /// Creates a pair and waits for its job; returns the job (whose first affected
-    /// resource is the pair).
-    pub async fn create_job(&self, spec: &CreateLocalClonePair) -> Result<Job, Error> {
-        spec.validate()?;
-        let path = self.path("");
-        self.session
-            .run_job(|| Request::post(path.clone()).json(spec))
-            .await
+    /// Creates a pair; the change's result is the job (whose first affected resource is
+    /// the pair).
+    pub fn create_job(&self, spec: &CreateLocalClonePair) -> Change<Job> {
+        if let Err(e) = spec.validate() {
+            return Change::failed(self.session, e.into());
+        }
+        Change::json(self.session, Method::POST, self.path(""), Some(spec))
     }
 
-    /// Creates a pair and returns its id.
-    pub async fn create(&self, spec: &CreateLocalClonePair) -> Result<LocalClonePairId, Error> {
-        let job = self.create_job(spec).await?;
-        match job.resources().first() {
-            Some(AffectedResource::LocalClonePair(id)) => Ok(id.clone()),
-            _ => Ok(spec.pair_id()),
-        }
+    /// Creates a pair; the change's result is its id, as the job's `affectedResources`
+    /// names it ([`HitachiError::NoAffectedResource`] when it names none).
+    pub fn create(&self, spec: &CreateLocalClonePair) -> Change<LocalClonePairId> {
+        self.create_job(spec).map(|job| {
+            job.affected("ShadowImage pair", |r| match r {
+                AffectedResource::LocalClonePair(id) => Some(id),
+                _ => None,
+            })
+        })
     }
 
     /// One pair.
@@ -565,59 +567,78 @@ impl LocalCopyPairs<'_> {
             .await
     }
 
-    /// Invokes an action with a (filled-in) template and waits for its job.
-    pub async fn invoke(
+    /// Invokes an action with a (filled-in) template.
+    pub fn invoke(
         &self,
         id: &LocalClonePairId,
         action: LocalCopyAction,
         template: &ActionTemplate,
-    ) -> Result<Job, Error> {
+    ) -> Change<Job> {
         let path = self.path(&format!("/{id}/actions/{}/invoke", action.as_str()));
-        let body = template.to_body();
-        self.session
-            .run_job(|| Request::post(path.clone()).json(&body))
-            .await
-    }
-
-    async fn act(
-        &self,
-        id: &LocalClonePairId,
-        action: LocalCopyAction,
-        options: ActionOptions,
-    ) -> Result<Job, Error> {
-        let mut template = self.template(id, action).await?;
-        options.apply(&mut template)?;
-        self.invoke(id, action, &template).await
+        Change::json(self.session, Method::POST, path, Some(&template.to_body()))
     }
 
     /// Splits a pair (template, parameters, invoke).
-    pub async fn split(&self, id: &LocalClonePairId, options: ActionOptions) -> Result<Job, Error> {
-        self.act(id, LocalCopyAction::Split, options).await
+    pub fn split(&self, id: &LocalClonePairId, options: ActionOptions) -> Change<Job> {
+        act(
+            self.session,
+            self.path(&format!("/{id}")),
+            LocalCopyAction::Split,
+            options,
+        )
     }
 
     /// Resynchronises a pair.
-    pub async fn resync(
-        &self,
-        id: &LocalClonePairId,
-        options: ActionOptions,
-    ) -> Result<Job, Error> {
-        self.act(id, LocalCopyAction::Resync, options).await
+    pub fn resync(&self, id: &LocalClonePairId, options: ActionOptions) -> Change<Job> {
+        act(
+            self.session,
+            self.path(&format!("/{id}")),
+            LocalCopyAction::Resync,
+            options,
+        )
     }
 
     /// Restores the P-VOL from the S-VOL.
-    pub async fn restore(
-        &self,
-        id: &LocalClonePairId,
-        options: ActionOptions,
-    ) -> Result<Job, Error> {
-        self.act(id, LocalCopyAction::Restore, options).await
+    pub fn restore(&self, id: &LocalClonePairId, options: ActionOptions) -> Change<Job> {
+        act(
+            self.session,
+            self.path(&format!("/{id}")),
+            LocalCopyAction::Restore,
+            options,
+        )
     }
 
     /// Deletes a pair (its volumes become SMPL).
-    pub async fn delete(&self, id: &LocalClonePairId) -> Result<Job, Error> {
-        let path = self.path(&format!("/{id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+    pub fn delete(&self, id: &LocalClonePairId) -> Change<Job> {
+        Change::json::<()>(
+            self.session,
+            Method::DELETE,
+            self.path(&format!("/{id}")),
+            None,
+        )
     }
+}
+
+/// An action on a pair or a copy group at `object`: its template fetched, `options`
+/// applied, the template sent back to `.../invoke`. The template is fetched once; resends
+/// send the same body.
+fn act(
+    session: &Session,
+    object: String,
+    action: LocalCopyAction,
+    options: ActionOptions,
+) -> Change<Job> {
+    let fetch = session.clone();
+    Change::prepared(session, async move {
+        let template_path = format!("{object}/actions/{}", action.as_str());
+        let mut template: ActionTemplate = fetch.get_json(&template_path).await?;
+        options.apply(&mut template)?;
+        json_request(
+            Method::POST,
+            format!("{template_path}/invoke"),
+            Some(&template.to_body()),
+        )
+    })
 }
 
 /// ShadowImage copy groups of a session's storage system (`local-clone-copygroups`).
@@ -644,22 +665,13 @@ impl LocalCopyGroups<'_> {
     }
 
     /// Runs an action on every pair of the group (template, parameters, invoke).
-    pub async fn act(
+    pub fn act(
         &self,
         id: &LocalCloneGroupId,
         action: LocalCopyAction,
         options: ActionOptions,
-    ) -> Result<Job, Error> {
-        let mut template: ActionTemplate = self
-            .session
-            .get_json(&self.path(&format!("/{id}/actions/{}", action.as_str())))
-            .await?;
-        options.apply(&mut template)?;
-        let path = self.path(&format!("/{id}/actions/{}/invoke", action.as_str()));
-        let body = template.to_body();
-        self.session
-            .run_job(|| Request::post(path.clone()).json(&body))
-            .await
+    ) -> Change<Job> {
+        act(self.session, self.path(&format!("/{id}")), action, options)
     }
 }
 

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use storkit_core::{Error, Phase, Request};
+use storkit_core::http::Method;
+use storkit_core::{Error, Phase};
 
 use crate::error::HitachiError;
-use crate::jobs::Job;
+use crate::jobs::{Change, Job};
 use crate::session::Session;
 
 /// The longest `waitTime` the API documents (0-7200 s).
@@ -61,7 +62,9 @@ async fn release(session: &Session) -> Result<(), Error> {
             // The count stays at 1 while the request is out, so the session does not log in
             // again under it; if this future is dropped here, the lock's Drop tries again.
             let path = lock_path(session, "unlock");
-            let result = session.run_job_once(|| Request::post(path.clone())).await;
+            let result = Change::json::<()>(session, Method::POST, path, None)
+                .once()
+                .await;
             held.fetch_sub(1, Ordering::SeqCst);
             match &result {
                 Ok(_) => tracing::debug!(session = session.id(), "resource group unlocked"),
@@ -109,7 +112,7 @@ impl Drop for PendingLock {
                 return;
             }
             let path = lock_path(&session, "unlock");
-            if let Err(e) = session.run_job_once(|| Request::post(path.clone())).await {
+            if let Err(e) = Change::json::<()>(&session, Method::POST, path, None).once().await {
                 tracing::info!(session = id, error = %e, "unlock after an abandoned lock request failed (it was probably not taken)");
             }
         });
@@ -146,9 +149,7 @@ impl Session {
             };
             let path = lock_path(self, "lock");
             let body = serde_json::json!({ "parameters": { "waitTime": secs } });
-            let result = self
-                .run_job(|| Request::post(path.clone()).json(&body))
-                .await;
+            let result = Change::json(self, Method::POST, path, Some(&body)).await;
             // The server said whether it locked (or nothing reached it): nothing to undo.
             // A timeout or a broken connection after sending leaves the outcome unknown;
             // the armed guard then unlocks in the background.

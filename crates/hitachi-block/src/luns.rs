@@ -4,12 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
 use crate::host_groups::{HostGroupId, parse_number};
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job};
 use crate::ldevs::{LdevId, check_ldev_id};
 use crate::session::Session;
 
@@ -199,9 +200,7 @@ impl Luns<'_> {
     pub async fn map_job(&self, spec: &MapLun) -> Result<Job, Error> {
         spec.validate()?;
         let path = self.path("");
-        self.session
-            .run_job(|| Request::post(path.clone()).json(spec))
-            .await
+        Change::json(self.session, Method::POST, path, Some(spec)).await
     }
 
     /// Maps an LDEV and returns the LUN's id (from the job's affected resources).
@@ -237,7 +236,7 @@ impl Luns<'_> {
     pub async fn unmap(&self, id: &LunId) -> Result<Job, Error> {
         id.validate()?;
         let path = self.path(&format!("/{id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+        Change::json::<()>(self.session, Method::DELETE, path, None).await
     }
 }
 

@@ -10,11 +10,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient, lenient_number, lenient_text, list_data, nullable_vec};
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job};
 use crate::ldevs::{LdevId, check_ldev_id};
 use crate::local_copy::PairStatus;
 use crate::names::check_name;
@@ -792,9 +793,7 @@ impl RemoteCopyPairs<'_> {
         spec.validate()?;
         remote_token(remote, &spec.remote_storage_device_id)?;
         let path = self.path("");
-        self.session
-            .run_remote_job(remote, || Request::post(path.clone()).json(spec))
-            .await
+        Change::remote_json(self.session, remote, Method::POST, path, Some(spec)).await
     }
 
     /// Creates a pair and returns its id (from the job's affected resources, else the
@@ -854,9 +853,7 @@ impl RemoteCopyPairs<'_> {
         id.validate()?;
         remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
-        self.session
-            .run_remote_job(remote, || Request::post(path.clone()).json(&body))
-            .await
+        Change::remote_json(self.session, remote, Method::POST, path, Some(&body)).await
     }
 
     /// Splits a pair.
@@ -885,9 +882,7 @@ impl RemoteCopyPairs<'_> {
         id.validate()?;
         remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}"));
-        self.session
-            .run_remote_job(remote, || Request::delete(path.clone()))
-            .await
+        Change::remote_json::<()>(self.session, remote, Method::DELETE, path, None).await
     }
 }
 
@@ -931,9 +926,7 @@ impl RemoteCopyGroups<'_> {
         id.validate()?;
         remote_token(remote, &id.remote_storage_device_id)?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
-        self.session
-            .run_remote_job(remote, || Request::post(path.clone()).json(&body))
-            .await
+        Change::remote_json(self.session, remote, Method::POST, path, Some(&body)).await
     }
 
     /// Splits every pair of a copy group.

@@ -2,10 +2,11 @@
 //! array in `Remote-Authorization`.
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::error::HitachiError;
-use crate::jobs::Job;
+use crate::jobs::{Change, Job};
 use crate::session::Session;
 use crate::storage_id::StorageDeviceId;
 
@@ -111,27 +112,29 @@ impl RemoteStorages<'_> {
     }
 
     /// Registers a remote storage system; `remote` is a session on that system's REST
-    /// server. Returns the finished job (its first affected resource is the registration).
-    pub async fn register(
-        &self,
-        remote: &Session,
-        spec: &RegisterRemoteStorage,
-    ) -> Result<Job, Error> {
-        let path = self.path("");
-        if remote.client().storage_device_id().as_str() != spec.storage_device_id {
-            return Err(HitachiError::InvalidInput {
-                what: "remote session",
-                reason: format!(
-                    "the session is on {}, the registration names {}",
-                    remote.client().storage_device_id(),
-                    spec.storage_device_id
-                ),
+    /// server. The change's result is the finished job (its first affected resource is
+    /// the registration).
+    pub fn register(&self, remote: &Session, spec: &RegisterRemoteStorage) -> Change<Job> {
+        Change::build(self.session, || {
+            if remote.client().storage_device_id().as_str() != spec.storage_device_id {
+                return Err(HitachiError::InvalidInput {
+                    what: "remote session",
+                    reason: format!(
+                        "the session is on {}, the registration names {}",
+                        remote.client().storage_device_id(),
+                        spec.storage_device_id
+                    ),
+                }
+                .into());
             }
-            .into());
-        }
-        self.session
-            .run_remote_job(remote, || Request::post(path.clone()).json(spec))
-            .await
+            Ok(Change::remote_json(
+                self.session,
+                remote,
+                Method::POST,
+                self.path(""),
+                Some(spec),
+            ))
+        })
     }
 
     /// One registration, by the remote storageDeviceId.
@@ -147,27 +150,46 @@ impl RemoteStorages<'_> {
         crate::decode::list_data(self.session, Request::get(self.path(""))).await
     }
 
-    /// Removes a registration (and, with `mutual`, the remote side's registration of this
-    /// system).
-    pub async fn delete(
+    /// Removes a registration; `mutual` says whether the remote side's registration of
+    /// this system goes too (`isMutualDeletion`). `remote_session` is a session on the
+    /// remote system.
+    pub fn delete(
         &self,
         remote_session: &Session,
-        remote: &str,
-        mutual: Option<bool>,
-    ) -> Result<Job, Error> {
-        // Parsed, so that no id can change which object the DELETE names.
-        let remote: StorageDeviceId = remote.parse()?;
+        remote: &StorageDeviceId,
+        mutual: MutualDeletion,
+    ) -> Change<Job> {
+        let body = match mutual {
+            MutualDeletion::ServerDefault => None,
+            MutualDeletion::Both => Some(serde_json::json!({ "isMutualDeletion": true })),
+            MutualDeletion::ThisSystemOnly => {
+                Some(serde_json::json!({ "isMutualDeletion": false }))
+            }
+        };
         let path = self.path(&format!("/{remote}"));
-        self.session
-            .run_remote_job(remote_session, || {
-                let mut r = Request::delete(path.clone());
-                if let Some(m) = mutual {
-                    r = r.json(&serde_json::json!({ "isMutualDeletion": m }));
-                }
-                r
-            })
-            .await
+        Change::remote_json(
+            self.session,
+            remote_session,
+            Method::DELETE,
+            path,
+            body.as_ref(),
+        )
     }
+}
+
+/// Whether deleting a remote-storage registration also deletes the remote system's
+/// registration of this one (`isMutualDeletion`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MutualDeletion {
+    /// Send no `isMutualDeletion`: the server's default applies (UNKNOWN in the public
+    /// documentation).
+    #[default]
+    ServerDefault,
+    /// Both registrations go (`isMutualDeletion: true`).
+    Both,
+    /// Only this system's registration goes (`isMutualDeletion: false`).
+    ThisSystemOnly,
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use storkit_core::{BasicAuth, Client, Error, ErrorKind, Request, Response};
 
 use crate::client::HitachiClient;
 use crate::error::{ApiError, HitachiError};
-use crate::jobs::{Job, JobState};
+use crate::jobs::{Change, Job};
 
 /// The header that asks the server to answer an asynchronous request only once its job
 /// has finished; the client still polls when the server answers earlier.
@@ -176,18 +176,6 @@ pub(crate) fn check(response: Response) -> Result<Response, Error> {
     })
 }
 
-/// True for a job that failed because a resource was locked or the server was busy: the
-/// request was not carried out and may be sent again.
-fn transient_job_failure(e: &Error) -> bool {
-    match e.detail::<HitachiError>() {
-        Some(HitachiError::JobFailed { error, .. }) => {
-            (error.is_lock_busy() || error.is_server_busy() || error.says_retry())
-                && !error.is_permanent()
-        }
-        _ => false,
-    }
-}
-
 /// A logged-in session on one storage system's REST server.
 ///
 /// Cheap to clone. Every request carries `Authorization: Session <token>` and goes to the
@@ -326,100 +314,34 @@ impl Session {
         self.get_object(&format!("/jobs/{job_id}")).await
     }
 
-    /// Runs an asynchronous request: sends it with `Response-Job-Status: Completed`, then
-    /// polls its job with the client's poll policy until it finishes. A job that ends
-    /// `Failed` is a [`HitachiError::JobFailed`] carrying the job's error object.
+    /// An asynchronous request as a [`Change`]: awaited, it is sent with
+    /// `Response-Job-Status: Completed` and its job polled with the client's poll policy
+    /// until it finishes; a job that ends `Failed` is a [`HitachiError::JobFailed`]
+    /// carrying the job's error object. For requests this crate does not model.
     ///
     /// `make` builds the request; it is called again when a job failed because a resource
-    /// was locked or the server was busy, within the client's retry limits.
-    pub async fn run_job<F>(&self, make: F) -> Result<Job, Error>
+    /// was locked or the server was busy, within the change's retry budget
+    /// ([`RetryWaits`](crate::RetryWaits)).
+    pub fn run_job<F>(&self, make: F) -> Change<Job>
     where
-        F: Fn() -> Request,
+        F: Fn() -> Request + Send + Sync + 'static,
     {
-        self.run_job_inner(|| Ok(make()), true).await
-    }
-
-    /// As [`run_job`](Session::run_job), but a failed job is never sent again (for
-    /// requests a resend cannot fix, such as an unlock refused to a non-holder).
-    pub async fn run_job_once<F>(&self, make: F) -> Result<Job, Error>
-    where
-        F: Fn() -> Request,
-    {
-        self.run_job_inner(|| Ok(make()), false).await
+        Change::new(self, move || Ok(make()))
     }
 
     /// As [`run_job`](Session::run_job) for a remote operation: every send carries
     /// `Remote-Authorization` with the *current* token of `remote` (a session on the
     /// remote array), read afresh for each resend. Fails, sending nothing more, once
     /// `remote` is closed.
-    pub async fn run_remote_job<F>(&self, remote: &Session, make: F) -> Result<Job, Error>
+    pub fn run_remote_job<F>(&self, remote: &Session, make: F) -> Change<Job>
     where
-        F: Fn() -> Request,
+        F: Fn() -> Request + Send + Sync + 'static,
     {
-        self.run_job_inner(
-            || {
-                let token = remote.remote_authorization()?;
-                Ok(make().sensitive_header(REMOTE_AUTHORIZATION, &token))
-            },
-            true,
-        )
-        .await
-    }
-
-    async fn run_job_inner<F>(&self, make: F, resend: bool) -> Result<Job, Error>
-    where
-        F: Fn() -> Result<Request, Error>,
-    {
-        // Job-level resends (a job that failed on a lock or a busy server) follow the
-        // client's retry policy, through the core's retry loop.
-        let policy = if resend {
-            self.inner.client.inner.retry.clone()
-        } else {
-            storkit_core::RetryPolicy::never()
-        };
-        policy
-            .run(
-                |_| self.job_attempt(&make),
-                |e: &Error| transient_job_failure(e),
-            )
-            .await
-    }
-
-    async fn job_attempt<F>(&self, make: &F) -> Result<Job, Error>
-    where
-        F: Fn() -> Result<Request, Error>,
-    {
-        let request = make()?
-            .header(RESPONSE_JOB_STATUS, "Completed")
-            .timeout(self.inner.client.inner.job_timeout);
-        let (method, path) = (request.method().clone(), request.path().to_owned());
-        let response = check(self.send(request).await?)?;
-        let Some(job) = Job::from_body(response.body()) else {
-            return Err(response.decode_error(
-                "the server accepted the request but sent no job object",
-                HitachiError::Unexpected {
-                    what: "no job object".into(),
-                },
-            ));
-        };
-        let job = if job.is_finished() {
-            job
-        } else {
-            self.wait(job).await?
-        };
-        match (&job.state, &job.error) {
-            (JobState::Succeeded, None) => Ok(job),
-            (JobState::Failed, _) | (_, Some(_)) => Err(Error::from(HitachiError::JobFailed {
-                job_id: job.job_id,
-                error: Box::new(job.error.clone().unwrap_or_default()),
-                job: Box::new(job),
-            })
-            .with_request(&method, &path)),
-            (state, None) => Err(Error::from(HitachiError::Unexpected {
-                what: format!("job {} finished in state {state}", job.job_id),
-            })
-            .with_request(&method, &path)),
-        }
+        let remote = remote.clone();
+        Change::new(self, move || {
+            let token = remote.remote_authorization()?;
+            Ok(make().sensitive_header(REMOTE_AUTHORIZATION, &token))
+        })
     }
 
     /// Waits for a job to finish, polling with the client's poll policy.

@@ -5,12 +5,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient, lenient_number, lenient_text, list_data};
 use crate::error::HitachiError;
 use crate::host_groups::parse_number;
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job};
 use crate::ldevs::{LdevId, check_ldev_id};
 use crate::local_copy::PairStatus;
 use crate::names::check_name;
@@ -342,9 +343,7 @@ impl Snapshots<'_> {
     pub async fn create_job(&self, spec: &CreateSnapshot) -> Result<Job, Error> {
         spec.validate()?;
         let path = self.path("");
-        self.session
-            .run_job(|| Request::post(path.clone()).json(spec))
-            .await
+        Change::json(self.session, Method::POST, path, Some(spec)).await
     }
 
     /// Creates a snapshot and returns its id (from the job's affected resources).
@@ -389,15 +388,7 @@ impl Snapshots<'_> {
     ) -> Result<Job, Error> {
         id.validate()?;
         let path = self.path(&format!("/{id}/actions/{action}/invoke"));
-        self.session
-            .run_job(|| {
-                let request = Request::post(path.clone());
-                match &body {
-                    Some(b) => request.json(b),
-                    None => request,
-                }
-            })
-            .await
+        Change::json(self.session, Method::POST, path, body.as_ref()).await
     }
 
     /// Stores the snapshot data (split): `POST .../actions/split/invoke`, no body (the
@@ -430,7 +421,7 @@ impl Snapshots<'_> {
     pub async fn delete(&self, id: SnapshotId) -> Result<Job, Error> {
         id.validate()?;
         let path = self.path(&format!("/{id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+        Change::json::<()>(self.session, Method::DELETE, path, None).await
     }
 }
 

@@ -14,7 +14,7 @@ use storkit_hitachi_block::local_copy::{
     ActionOptions, CreateLocalClonePair, LocalCloneGroupId, LocalClonePairId, LocalCopyAction,
     PairStatus,
 };
-use storkit_hitachi_block::remote_storage::RegisterRemoteStorage;
+use storkit_hitachi_block::remote_storage::{MutualDeletion, RegisterRemoteStorage};
 use storkit_hitachi_block::{
     HitachiClient, HitachiClientBuilder, HitachiErrorExt, JobState, Session, UrlForm,
 };
@@ -178,7 +178,11 @@ async fn a_remote_storage_registration_is_deleted() {
         "886000420000"
     );
     let job = remotes
-        .delete(&rs, "886000420000", Some(false))
+        .delete(
+            &rs,
+            &"886000420000".parse().unwrap(),
+            MutualDeletion::ThisSystemOnly,
+        )
         .await
         .unwrap();
     assert_eq!(job.state, JobState::Succeeded);
@@ -199,7 +203,11 @@ async fn a_remote_storage_registration_is_deleted() {
     });
     assert_eq!(deletes, 1);
     let again = remotes
-        .delete(&rs, "886000420000", Some(false))
+        .delete(
+            &rs,
+            &"886000420000".parse().unwrap(),
+            MutualDeletion::ThisSystemOnly,
+        )
         .await
         .unwrap_err();
     assert_eq!(again.kind(), ErrorKind::NotFound, "{again:?}");
@@ -214,7 +222,7 @@ async fn a_remote_storage_registration_is_deleted() {
     // Mutual deletion checks the remote token with the remote REST server, and works too.
     remotes.register(&rs, &spec).await.unwrap();
     remotes
-        .delete(&rs, "886000420000", Some(true))
+        .delete(&rs, &"886000420000".parse().unwrap(), MutualDeletion::Both)
         .await
         .unwrap();
     assert_eq!(
@@ -440,7 +448,7 @@ async fn the_short_url_form_works_against_the_mock() {
             assert_eq!(id.to_string(), "SI_S,SI_SP_,SI_SS_,p_347-348");
             pairs.split(&id, ActionOptions::default()).await?;
             let pair = pairs.get(&id).await?;
-            Ok((pair.pvol_status, pair.svol_status))
+            Ok::<_, storkit_hitachi_block::Error>((pair.pvol_status, pair.svol_status))
         })
         .await
         .unwrap();
@@ -535,7 +543,7 @@ async fn finished_work_is_not_lost_when_the_session_already_expired() {
                 let storage = s.storage().await?;
                 // The server drops the session before the discard.
                 array.expire_all_sessions();
-                Ok(storage.storage_device_id)
+                Ok::<_, storkit_hitachi_block::Error>(storage.storage_device_id)
             }
         })
         .await

@@ -23,7 +23,7 @@ use storkit_hitachi_block::snapshots::SnapshotFilter;
 use storkit_hitachi_block::{
     CreateHostGroup, CreateLdev, CreateRemoteCopyPair, CreateSnapshot, HitachiClient, HitachiError,
     HitachiErrorExt, HostGroupId, JobState, LdevQuery, MapLun, RemoteCopyGroupId, ReplicationType,
-    Session, SnapshotId,
+    RetryWaits, Session, SnapshotId,
 };
 use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock, JobFailure};
 use storkit_mock::{LoggedRequest, ServerConfig, TlsSettings};
@@ -66,6 +66,7 @@ async fn client_with(
     user: &str,
     password: &str,
     retry: RetryPolicy,
+    waits: RetryWaits,
 ) -> HitachiClient {
     let ca = mock.server().tls().unwrap().ca_pem();
     HitachiClient::builder(mock.url())
@@ -73,6 +74,7 @@ async fn client_with(
         .model_serial("VSP G900", serial_of(mock))
         .tls(TlsPolicy::custom_ca_pem(ca).unwrap())
         .retry_policy(retry)
+        .retry_waits(waits)
         .job_polling(PollPolicy::default().with_backoff(Backoff::exponential(
             Duration::from_millis(20),
             2.0,
@@ -84,7 +86,14 @@ async fn client_with(
 }
 
 async fn client(mock: &HitachiMock, user: &str, password: &str) -> HitachiClient {
-    client_with(mock, user, password, fast_retries()).await
+    client_with(
+        mock,
+        user,
+        password,
+        fast_retries(),
+        RetryWaits::all(Duration::from_secs(20)),
+    )
+    .await
 }
 
 fn serial_of(mock: &HitachiMock) -> u64 {
@@ -847,7 +856,7 @@ async fn remote_copy_tc_ur_gad() {
     ));
     let body = RemoteSplit::new(ReplicationType::Tc).to_body();
     let err = ls
-        .run_job(|| {
+        .run_job(move || {
             Request::post(path.clone())
                 .json(&body)
                 .sensitive_header("Remote-Authorization", &wrong)
@@ -890,19 +899,13 @@ async fn remote_copy_tc_ur_gad() {
 async fn resource_locks_belong_to_their_session() {
     let array = mock(178, ArrayConfig::new("VSP G900", 410_000).job_duration(JOB)).await;
     let ca = client(&array, "user1", "pass1").await;
-    // B gives up on a busy lock quickly: one retry.
+    // B does not wait for locks at all.
     let cb = client_with(
         &array,
         "user1",
         "pass1",
-        RetryPolicy::default()
-            .with_max_attempts(2)
-            .with_max_elapsed(Duration::from_secs(5))
-            .with_backoff(Backoff::exponential(
-                Duration::from_millis(20),
-                2.0,
-                Duration::from_millis(50),
-            )),
+        fast_retries(),
+        RetryWaits::default().with_lock(Duration::ZERO),
     )
     .await;
     let a = ca.open_session().await.unwrap();
@@ -922,7 +925,7 @@ async fn resource_locks_belong_to_their_session() {
     assert_eq!(log.len(), before);
     assert_eq!(array.lock_holder(), Some(a.id()));
 
-    // B's change fails with the lock error, after one retry.
+    // B's change fails with the lock error, sent once: its lock wait is zero.
     let posts = |log: &storkit_mock::RequestLog| {
         log.count_where(|e| e.method == "POST" && e.path.ends_with("/ldevs"))
     };
@@ -938,9 +941,9 @@ async fn resource_locks_belong_to_their_session() {
         }
         other => panic!("{other:?} / {err:?}"),
     }
-    // Retried, and bounded by B's budget: exactly what `max_attempts(2)` promises.
+    // Not resent: B's lock wait is zero.
     let sent = posts(log) - before;
-    assert_eq!(sent, 2, "{sent} POSTs for max_attempts(2)");
+    assert_eq!(sent, 1, "{sent} POSTs with a zero lock wait");
     assert!(!array.ldev_exists(600));
     // B can still read.
     assert_eq!(b.ldevs().get(347).await.unwrap().ldev_id, 347);
@@ -950,7 +953,7 @@ async fn resource_locks_belong_to_their_session() {
     assert_eq!(b.resource_locks_held(), 0);
     let unlock = cb.service_path("/resource-group-service/actions/unlock/invoke");
     let err = b
-        .run_job(|| Request::post(unlock.clone()))
+        .run_job(move || Request::post(unlock.clone()))
         .await
         .unwrap_err();
     let api = err.api_error().unwrap();

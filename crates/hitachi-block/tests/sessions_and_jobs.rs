@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use storkit_core::poll::{Backoff, PollPolicy};
-use storkit_core::{ErrorKind, RetryPolicy, TlsPolicy};
+use storkit_core::{Error, ErrorKind, RetryPolicy, TlsPolicy};
 use storkit_hitachi_block::local_copy::{
     ActionOptions, CreateLocalClonePair, LocalCloneGroupId, PairStatus,
 };
@@ -187,7 +187,7 @@ async fn seed_001_shadowimage_pair_and_its_lifecycle() {
             pairs.delete(&id).await?;
             let gone = pairs.get(&id).await.unwrap_err();
             assert_eq!(gone.kind(), ErrorKind::NotFound);
-            Ok(array.pair_status("SI_347,SI_347P_,SI_347S_,p_347-348"))
+            Ok::<_, Error>(array.pair_status("SI_347,SI_347P_,SI_347S_,p_347-348"))
         })
         .await
         .unwrap();
