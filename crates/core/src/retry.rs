@@ -64,9 +64,11 @@ pub enum Verdict {
     /// Send again after a backoff (or after `after`) as long as the operation is younger
     /// than `within`: for a condition the vendor knows passes with time (a resource lock
     /// held by another job, a busy server), each with its own wait. `within` replaces the
-    /// policy's `max_attempts` and `max_elapsed` for this outcome; it is measured from the
-    /// start of the operation (or of its [`RetryBudget`]), and the operation deadline still
-    /// bounds it. The safety rule of [`Verdict::Retry`] applies.
+    /// policy's `max_elapsed` for this outcome; it is measured from the start of the
+    /// operation (or of its [`RetryBudget`]). The policy's `max_attempts` still caps the
+    /// attempts (so [`RetryPolicy::never`] turns this off like every other retry), the
+    /// operation deadline still bounds it, and the safety rule of [`Verdict::Retry`]
+    /// applies.
     RetryWithin {
         /// A wait requested by the server, overriding the backoff.
         after: Option<Duration>,
@@ -160,7 +162,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that never retries (connect failover to another node still happens).
+    /// A policy that never retries, whatever a classifier says, [`Verdict::RetryWithin`]
+    /// included (connect failover to another node still happens).
     pub fn never() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -281,8 +284,8 @@ impl RetryBudget {
     }
 
     /// Takes one retry that starts after `wait`, if it fits: within `within` of the start
-    /// when given (a [`Verdict::RetryWithin`]), else within the policy's attempt and time
-    /// limits. Returns whether it was taken.
+    /// when given (a [`Verdict::RetryWithin`]), else within the policy's time limit; and
+    /// within the policy's attempt limit in both cases. Returns whether it was taken.
     pub fn take(&self, policy: &RetryPolicy, within: Option<Duration>, wait: Duration) -> bool {
         let fits = fits(policy, within, self.retries(), self.elapsed(), wait);
         if fits {
@@ -311,7 +314,7 @@ pub(crate) fn fits(
     wait: Duration,
 ) -> bool {
     match within {
-        Some(within) => elapsed + wait <= within,
+        Some(within) => retries + 1 < policy.max_attempts && elapsed + wait <= within,
         None => retries + 1 < policy.max_attempts && elapsed + wait <= policy.max_elapsed,
     }
 }

@@ -773,12 +773,12 @@ impl Classifier for BusyFor {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_wait_of_its_own_outlasts_the_attempt_limit_and_ends_at_its_limit() {
+async fn a_wait_of_its_own_outlasts_the_time_limit_and_ends_at_its_limit() {
     let server = demo(&[19]).await;
     let c = client(&server)
         .retry_policy(
             RetryPolicy::default()
-                .with_max_attempts(3)
+                .with_max_attempts(100)
                 .with_max_elapsed(Duration::from_secs(5))
                 .with_backoff(storkit_core::backoff::Backoff::exponential(
                     Duration::from_secs(10),
@@ -794,8 +794,8 @@ async fn a_wait_of_its_own_outlasts_the_attempt_limit_and_ends_at_its_limit() {
     let started = Instant::now();
     let r = c.send(Request::get("/status/503")).await.unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    // Retries at 10, 20, ... 600 s: 60 of them, far past max_attempts and max_elapsed;
-    // none starts after 600 s.
+    // Retries at 10, 20, ... 600 s: 60 of them, far past max_elapsed; none starts after
+    // 600 s.
     assert_eq!(r.attempts(), 61);
     assert_eq!(started.elapsed(), Duration::from_secs(600));
 
@@ -813,6 +813,27 @@ async fn a_wait_of_its_own_outlasts_the_attempt_limit_and_ends_at_its_limit() {
         .await
         .unwrap();
     assert_eq!(r.attempts(), 1, "the budget is spent");
+
+    // The attempt limit still holds: `RetryPolicy::never()` means never, a classifier's
+    // own wait included.
+    let never = client(&server)
+        .retry_policy(RetryPolicy::never())
+        .classifier(BusyFor {
+            within: Duration::from_secs(600),
+        })
+        .build()
+        .unwrap();
+    let r = never.send(Request::get("/status/503")).await.unwrap();
+    assert_eq!(r.attempts(), 1);
+    let five = client(&server)
+        .retry_policy(RetryPolicy::default().with_max_attempts(5))
+        .classifier(BusyFor {
+            within: Duration::from_secs(600),
+        })
+        .build()
+        .unwrap();
+    let r = five.send(Request::get("/status/503")).await.unwrap();
+    assert_eq!(r.attempts(), 5);
 }
 
 #[tokio::test(start_paused = true)]

@@ -156,10 +156,14 @@ pub(crate) fn submit(
     state.jobs.next_id += 1;
     let id = state.jobs.next_id;
     let duration = state.job_duration;
-    let forced = state
+    let armed_here = state
         .pending_failure
-        .take()
-        .map(|failure| ApiError::from_failure(&failure));
+        .as_ref()
+        .is_some_and(|(on, _)| on.as_deref().is_none_or(|text| call.path.contains(text)));
+    let forced = armed_here
+        .then(|| state.pending_failure.take())
+        .flatten()
+        .map(|(_, failure)| ApiError::from_failure(&failure));
     state.jobs.by_id.insert(
         id,
         Job {

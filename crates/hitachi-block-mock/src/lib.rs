@@ -67,15 +67,17 @@
 //! - sessions: Basic login, `aliveTime` idle expiry, the 64-session limit (503), discard;
 //! - jobs: `Initializing` → `Running` → `Completed` over [`ArrayConfig::job_duration`],
 //!   `Response-Job-Status: Completed` holding the 202, 3,000 records kept;
-//! - LDEVs, pools, ports, host groups, host WWNs, LUNs;
+//! - LDEVs; pools (create from basic LDEVs, settings, expand, shrink, delete); ports
+//!   (settings); host groups, host WWNs, LUNs;
 //! - ShadowImage pairs and copy groups with their action templates, Thin Image snapshots,
 //!   TrueCopy / UR / GAD pairs;
 //! - remote storage registration, whose `Remote-Authorization` token is checked by calling
 //!   the remote mock;
 //! - the resource-group lock, per session;
 //! - error bodies as §9 describes them, and test hooks: [`HitachiMock::fail_next_job`],
-//!   [`HitachiMock::inject_error`], [`HitachiMock::expire_all_sessions`], and the kit's faults
-//!   through [`HitachiMock::server`].
+//!   [`HitachiMock::fail_next_job_on`], [`HitachiMock::inject_error`],
+//!   [`HitachiMock::expire_all_sessions`], and the kit's faults through
+//!   [`HitachiMock::server`].
 //!
 //! The default state has a DP pool (0), a Thin Image pool (1), LDEVs 100–103, 200–201 and
 //! 347–352 (347 and 348 of equal size, for seed 001), and ports CL1-A, CL2-A, CL1-B, CL2-B.
@@ -119,7 +121,8 @@ use crate::injected::Injected;
 use crate::router::Router;
 use crate::state::{Array, NetInfo, State};
 
-/// The error the next asynchronous job ends with, for [`HitachiMock::fail_next_job`].
+/// The error the next asynchronous job ends with, for [`HitachiMock::fail_next_job`] and
+/// [`HitachiMock::fail_next_job_on`].
 ///
 /// The job completes with `status: "Completed"`, `state: "Failed"` and an `error` whose
 /// `errorCode` holds the SSB pair or the RAID Manager return code.
@@ -165,8 +168,9 @@ impl HitachiMock {
     /// Starts serving `array` on the nodes of `server` (plain HTTP, or HTTPS with a
     /// generated certificate when `server.tls` is set).
     ///
-    /// A model missing from the reference §4 table gets the storageDeviceId prefix
-    /// `000000`, so any model can be mocked.
+    /// The storageDeviceId comes from the client crate's model table
+    /// ([`storkit_hitachi_block::storage_id::MODEL_PREFIXES`]); a model missing from it
+    /// gets the prefix `000000`, so any model can be mocked.
     pub async fn start(server: ServerConfig, array: ArrayConfig) -> Result<Self, MockError> {
         let sdid = storage_device_id(&array.model, array.serial)
             .unwrap_or_else(|| format!("000000{:06}", array.serial % 1_000_000));
@@ -218,7 +222,16 @@ impl HitachiMock {
     /// Makes the next asynchronous job end `Completed`/`Failed` with `failure`, without
     /// doing anything.
     pub fn fail_next_job(&self, failure: JobFailure) {
-        self.array.lock().pending_failure = Some(failure);
+        self.array.lock().pending_failure = Some((None, failure));
+    }
+
+    /// Makes the next asynchronous job whose request path contains `path_contains` (e.g.
+    /// `/actions/split/invoke`) end `Completed`/`Failed` with `failure`, without doing
+    /// anything; jobs of other requests run normally until then. For failing one step of a
+    /// multi-job workflow, such as the split after a pair create. Replaces any failure
+    /// armed before.
+    pub fn fail_next_job_on(&self, path_contains: &str, failure: JobFailure) {
+        self.array.lock().pending_failure = Some((Some(path_contains.to_owned()), failure));
     }
 
     /// Expires every session, as if `aliveTime` had passed: their next use gets 401.
@@ -261,6 +274,29 @@ impl HitachiMock {
         let mut state = self.array.lock();
         jobs::advance(&mut state, Instant::now());
         state.ldevs.contains_key(&id)
+    }
+
+    /// Defines LDEV `id` as a basic volume of `blocks` 512-byte blocks, as if it had been
+    /// created in a parity group (the mock's `POST ldevs` makes DP volumes only): a volume
+    /// that can become a pool volume. `false`, changing nothing, when the number is taken
+    /// or above the LDEV limit, or `blocks` is zero.
+    pub fn add_basic_ldev(&self, id: u32, blocks: u64) -> bool {
+        let mut state = self.array.lock();
+        jobs::advance(&mut state, Instant::now());
+        if id > ldevs::MAX_LDEV_ID || blocks == 0 || state.ldevs.contains_key(&id) {
+            return false;
+        }
+        state
+            .ldevs
+            .insert(id, ldevs::Ldev::new(id, blocks, None, "basic"));
+        true
+    }
+
+    /// Whether pool `id` exists.
+    pub fn pool_exists(&self, id: u32) -> bool {
+        let mut state = self.array.lock();
+        jobs::advance(&mut state, Instant::now());
+        state.pools.contains_key(&id)
     }
 
     /// How many job records are kept (at most 3,000).

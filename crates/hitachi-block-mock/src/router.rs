@@ -257,7 +257,7 @@ async fn objects(
                     _ => Err(ApiError::unknown_url()),
                 },
                 "ldevs" => ldevs::handle(state, call, caller, tail),
-                "pools" => pools::handle(state, call, tail),
+                "pools" => pools::handle(state, call, caller, tail),
                 "ports" => ports::handle(state, call, caller, tail),
                 "host-groups" => host_groups::handle(state, call, caller, tail),
                 "host-wwns" => host_wwns::handle(state, call, caller, tail),

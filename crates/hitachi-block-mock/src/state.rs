@@ -67,7 +67,9 @@ pub(crate) struct State {
     pub(crate) jobs: Jobs,
     /// The session holding the resource-group lock, if any (reference §15).
     pub(crate) lock: Option<u64>,
-    pub(crate) pending_failure: Option<JobFailure>,
+    /// A failure armed by a test for the next job, or the next job whose request path
+    /// contains the given text.
+    pub(crate) pending_failure: Option<(Option<String>, JobFailure)>,
     pub(crate) injected: Option<Injected>,
     pub(crate) pools: BTreeMap<u32, Pool>,
     pub(crate) ldevs: BTreeMap<u32, Ldev>,
@@ -180,6 +182,8 @@ impl State {
             Some("The LDEV is a volume of a Thin Image pair.")
         } else if self.remote_copy.uses_ldev(id) {
             Some("The LDEV is a volume of a remote copy pair.")
+        } else if self.pools.values().any(|p| p.has_volume(id)) {
+            Some("The LDEV is a pool volume.")
         } else {
             None
         }

@@ -1,51 +1,11 @@
-//! storageDeviceId = model prefix + serial (reference §4).
+//! storageDeviceId = model prefix + serial (reference §4), from the client's model table
+//! ([`storkit_hitachi_block::storage_id::MODEL_PREFIXES`]), the one table of the project.
 
-/// Model name → prefix: the official sample table (A1 HCSR0464) plus the extended table of
-/// A7. Matching ignores case and surrounding spaces.
-const PREFIXES: &[(&str, &str)] = &[
-    ("VSP E990", "936000"),
-    ("VSP E1090", "938000"),
-    ("VSP E390", "934000"),
-    ("VSP E590", "934000"),
-    ("VSP E790", "934000"),
-    ("VSP 5100", "900000"),
-    ("VSP 5100H", "900000"),
-    ("VSP 5200", "900000"),
-    ("VSP 5200H", "900000"),
-    ("VSP 5500", "900000"),
-    ("VSP 5500H", "900000"),
-    ("VSP 5600", "900000"),
-    ("VSP 5600H", "900000"),
-    ("VSP G130", "880000"),
-    ("VSP G150", "882000"),
-    ("VSP G350", "882000"),
-    ("VSP F350", "882000"),
-    ("VSP G370", "886000"),
-    ("VSP F370", "886000"),
-    ("VSP G700", "886000"),
-    ("VSP F700", "886000"),
-    ("VSP G900", "886000"),
-    ("VSP F900", "886000"),
-    ("VSP G800", "836000"),
-    ("VSP F800", "836000"),
-    ("VSP G400", "834000"),
-    ("VSP F400", "834000"),
-    ("VSP G600", "834000"),
-    ("VSP F600", "834000"),
-    ("VSP G100", "832000"),
-    ("VSP G200", "832000"),
-    ("VSP G1000", "800000"),
-    ("VSP G1500", "800000"),
-    ("VSP F1500", "800000"),
-    ("HUS VM", "730000"),
-    ("VSP One B24", "A34000"),
-    ("VSP One B26", "A34000"),
-    ("VSP One B28", "A34000"),
-    ("VSP", "7000000"),
-];
+use storkit_hitachi_block::StorageDeviceId;
 
 /// The storageDeviceId of a model and serial: the prefix of reference §4 followed by the
 /// serial zero-padded to 6 digits, or to 5 digits after the 7-character `VSP` prefix.
+/// Model names match without regard to case or spaces.
 ///
 /// `None` for a model that is not in the table, or a serial too long for its field.
 ///
@@ -58,19 +18,15 @@ const PREFIXES: &[(&str, &str)] = &[
 /// assert_eq!(storage_device_id("Unknown", 1), None);
 /// ```
 pub fn storage_device_id(model: &str, serial: u64) -> Option<String> {
-    let model = model.trim();
-    let prefix = PREFIXES
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(model))
-        .map(|(_, prefix)| *prefix)?;
-    let width = 12 - prefix.len();
-    let serial = format!("{serial:0width$}");
-    (serial.len() == width).then(|| format!("{prefix}{serial}"))
+    StorageDeviceId::from_model_serial(model, serial)
+        .ok()
+        .map(|id| id.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use storkit_hitachi_block::storage_id::{MODEL_PREFIXES, model_prefix};
 
     #[test]
     fn seeds_ids() {
@@ -92,5 +48,15 @@ mod tests {
     fn serial_too_long_is_refused() {
         assert_eq!(storage_device_id("VSP G900", 1_234_567), None);
         assert_eq!(storage_device_id("VSP", 123_456), None);
+    }
+
+    #[test]
+    fn every_model_of_the_client_table_is_served() {
+        for (model, prefix) in MODEL_PREFIXES {
+            let id = storage_device_id(model, 1).unwrap_or_default();
+            assert!(id.starts_with(prefix), "{model}: {id}");
+            assert_eq!(id.len(), 12, "{model}");
+            assert_eq!(model_prefix(model), Some(*prefix));
+        }
     }
 }

@@ -12,6 +12,7 @@ use storkit_core::secrecy::SecretString;
 use storkit_core::{BasicAuth, Client, Error, Request, RetryPolicy, TlsPolicy};
 
 use crate::classifier::{HitachiClassifier, RetryWaits};
+use crate::decode::{lenient_number, lenient_text};
 use crate::error::HitachiError;
 use crate::session::Session;
 use crate::storage_id::StorageDeviceId;
@@ -23,8 +24,9 @@ use crate::version::ApiVersion;
 pub enum StorageSelector {
     /// Given as is.
     Id(StorageDeviceId),
-    /// Computed from the model table; when the model is not in the table, looked up by
-    /// serial with `GET /v1/objects/storages`.
+    /// Looked up by serial with `GET /v1/objects/storages` (the model picks among entries
+    /// of the same serial); when the lookup fails or finds nothing, computed from the model
+    /// table ([`MODEL_PREFIXES`](crate::storage_id::MODEL_PREFIXES)).
     ModelSerial {
         /// e.g. `VSP G900`.
         model: String,
@@ -64,6 +66,21 @@ pub struct HitachiClientBuilder {
     waits: RetryWaits,
     alive_time: Option<u32>,
     keep_alive: Option<Duration>,
+    discovery_retry: RetryPolicy,
+    discovery_timeout: Duration,
+}
+
+/// The default retry policy of the storage-list lookup: a few quick attempts, so that a
+/// broken list delays [`HitachiClientBuilder::build`] by seconds, not minutes, before the
+/// model table is used.
+fn default_discovery_retry() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_max_elapsed(Duration::from_secs(10))
+        .with_backoff(
+            Backoff::exponential(Duration::from_millis(250), 2.0, Duration::from_secs(2))
+                .with_jitter(Jitter::Proportional(0.2)),
+        )
 }
 
 impl HitachiClientBuilder {
@@ -92,6 +109,8 @@ impl HitachiClientBuilder {
             waits: RetryWaits::default(),
             alive_time: None,
             keep_alive: None,
+            discovery_retry: default_discovery_retry(),
+            discovery_timeout: Duration::from_secs(30),
         }
     }
 
@@ -126,7 +145,28 @@ impl HitachiClientBuilder {
         self
     }
 
-    /// Derives the storageDeviceId from model and serial (the seeds' way).
+    /// Finds the storageDeviceId from model and serial: discovery by serial first, the
+    /// model table as the fallback (reference §4, §19.1).
+    ///
+    /// 1. [`build`](Self::build) asks the REST server for its storage systems
+    ///    (`GET /ConfigurationManager/v1/objects/storages`, no login) and takes the entry
+    ///    whose `serialNumber` (a number or a numeric string) is `serial`. When several
+    ///    entries have that serial, the one whose `model` matches (ignoring case and
+    ///    spaces) is taken; still several is [`HitachiError::StorageAmbiguous`]. When no
+    ///    entry has the serial, an entry whose serial ends in the same last 5 digits is
+    ///    taken, as `hiraid` does, but only when one of the two serials has at most 5 digits
+    ///    (the 5-digit serials of VSP and HUS VM) and exactly one entry matches that way.
+    /// 2. When the request fails (after the [discovery retry
+    ///    policy](Self::discovery_retry_policy), within the [discovery
+    ///    timeout](Self::discovery_timeout)), its answer cannot be read, or no single entry
+    ///    matches, the id is computed from the model table
+    ///    ([`MODEL_PREFIXES`](crate::storage_id::MODEL_PREFIXES)): the model's prefix and
+    ///    the zero-padded serial, as the seeds do.
+    /// 3. When that fails too (unknown model, serial too long), `build` fails with
+    ///    [`HitachiError::StorageIdUnresolved`], which says why each way failed.
+    ///
+    /// The server's answer wins over the table: on a Configuration Manager server that
+    /// registered the system under another id, the table would name nothing.
     pub fn model_serial(mut self, model: impl Into<String>, serial: u64) -> Self {
         self.storage = Some(StorageSelector::ModelSerial {
             model: model.into(),
@@ -135,9 +175,27 @@ impl HitachiClientBuilder {
         self
     }
 
-    /// Looks the storageDeviceId up by serial on the REST server.
+    /// Looks the storageDeviceId up by serial on the REST server
+    /// (`GET /ConfigurationManager/v1/objects/storages`, no login), matching as
+    /// [`model_serial`](Self::model_serial) does but without a model, and without a
+    /// fallback: no match is [`HitachiError::StorageNotFound`].
     pub fn serial(mut self, serial: u64) -> Self {
         self.storage = Some(StorageSelector::Serial(serial));
+        self
+    }
+
+    /// The retry policy of the storage-list lookup that
+    /// [`model_serial`](Self::model_serial) and [`serial`](Self::serial) make in
+    /// [`build`](Self::build) (default: 3 attempts within 10 s, backoff from 0.25 s; the
+    /// client's own [`retry_policy`](Self::retry_policy) is for the work after it).
+    pub fn discovery_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.discovery_retry = policy;
+        self
+    }
+
+    /// The deadline of the whole storage-list lookup, retries included (default 30 s).
+    pub fn discovery_timeout(mut self, d: Duration) -> Self {
+        self.discovery_timeout = d;
         self
     }
 
@@ -253,16 +311,17 @@ impl HitachiClientBuilder {
         let selector = self.storage.ok_or_else(|| {
             Error::config("say which storage system: storage_device_id, model_serial or serial")
         })?;
+        let discovery = Discovery {
+            core: &core,
+            retry: self.discovery_retry,
+            timeout: self.discovery_timeout,
+        };
         let sdid = match selector {
             StorageSelector::Id(id) => id,
             StorageSelector::ModelSerial { model, serial } => {
-                match StorageDeviceId::from_model_serial(&model, serial) {
-                    Ok(id) => id,
-                    Err(HitachiError::UnknownModel { .. }) => discover(&core, serial).await?,
-                    Err(e) => return Err(e.into()),
-                }
+                discovery.model_serial(&model, serial).await?
             }
-            StorageSelector::Serial(serial) => discover(&core, serial).await?,
+            StorageSelector::Serial(serial) => discovery.serial(serial, None).await?,
         };
         Ok(HitachiClient {
             inner: Arc::new(ClientInner {
@@ -296,7 +355,9 @@ impl fmt::Debug for HitachiClientBuilder {
     }
 }
 
-/// One entry of `GET /v1/objects/storages`.
+/// One entry of `GET /v1/objects/storages`. Only the id is required; the other fields
+/// are decoded leniently (servers differ: the serial number comes as a number or a
+/// numeric string, reference §4).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -304,39 +365,142 @@ pub struct StorageSummary {
     /// The storageDeviceId.
     pub storage_device_id: String,
     /// The model, e.g. `VSP G900`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub model: Option<String>,
-    /// The serial number.
-    #[serde(default)]
+    /// The serial number (a number, or a numeric string as some servers send it).
+    #[serde(default, deserialize_with = "lenient_number")]
     pub serial_number: Option<u64>,
     /// The SVP address (SVP models).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub svp_ip: Option<String>,
     /// Controller 1's address (GUM models).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub ctl1_ip: Option<String>,
     /// Controller 2's address (GUM models).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub ctl2_ip: Option<String>,
 }
 
-async fn list_storages(core: &Client) -> Result<Vec<StorageSummary>, Error> {
-    let response = core
-        .send(Request::get("/ConfigurationManager/v1/objects/storages").without_auth())
-        .await?;
-    let response = crate::session::check(response)?;
+fn storages_request() -> Request {
+    Request::get("/ConfigurationManager/v1/objects/storages").without_auth()
+}
+
+async fn list_storages(core: &Client, request: Request) -> Result<Vec<StorageSummary>, Error> {
+    let response = crate::session::check(core.send(request).await?)?;
     Ok(response
         .json::<crate::decode::DataList<StorageSummary>>()?
         .data)
 }
 
-async fn discover(core: &Client, serial: u64) -> Result<StorageDeviceId, Error> {
-    let storages = list_storages(core).await?;
-    let found = storages
+/// Serials of VSP and HUS VM have 5 digits; only those may match by their last 5 digits.
+const SHORT_SERIAL_DIGITS: u32 = 5;
+
+fn digits(n: u64) -> u32 {
+    n.checked_ilog10().map_or(1, |d| d + 1)
+}
+
+fn same_model(a: &str, b: &str) -> bool {
+    let norm = |m: &str| -> String {
+        m.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    norm(a) == norm(b)
+}
+
+/// Picks the entry of `serial` (see [`HitachiClientBuilder::model_serial`] for the rules).
+fn pick_storage<'a>(
+    storages: &'a [StorageSummary],
+    serial: u64,
+    model: Option<&str>,
+) -> Result<&'a StorageSummary, HitachiError> {
+    let one = |found: Vec<&'a StorageSummary>| -> Result<Option<&'a StorageSummary>, HitachiError> {
+        let found = match (found.len(), model) {
+            (0 | 1, _) | (_, None) => found,
+            (_, Some(m)) => {
+                let by_model: Vec<_> = found
+                    .iter()
+                    .copied()
+                    .filter(|s| s.model.as_deref().is_some_and(|x| same_model(x, m)))
+                    .collect();
+                if by_model.is_empty() { found } else { by_model }
+            }
+        };
+        match found.as_slice() {
+            [] => Ok(None),
+            [only] => Ok(Some(*only)),
+            many => Err(HitachiError::StorageAmbiguous {
+                serial,
+                ids: many.iter().map(|s| s.storage_device_id.clone()).collect(),
+            }),
+        }
+    };
+    let exact = storages
         .iter()
-        .find(|s| s.serial_number == Some(serial))
-        .ok_or(HitachiError::StorageNotFound { serial })?;
-    Ok(found.storage_device_id.parse::<StorageDeviceId>()?)
+        .filter(|s| s.serial_number == Some(serial))
+        .collect();
+    if let Some(found) = one(exact)? {
+        return Ok(found);
+    }
+    let tail = 10u64.pow(SHORT_SERIAL_DIGITS);
+    let by_tail: Vec<&StorageSummary> = storages
+        .iter()
+        .filter(|s| {
+            s.serial_number.is_some_and(|n| {
+                n % tail == serial % tail
+                    && (digits(n) <= SHORT_SERIAL_DIGITS || digits(serial) <= SHORT_SERIAL_DIGITS)
+            })
+        })
+        .collect();
+    // A guess by the last digits is only taken when it is the only candidate.
+    match by_tail.as_slice() {
+        [only] => Ok(only),
+        _ => Err(HitachiError::StorageNotFound { serial }),
+    }
+}
+
+/// The storage-list lookup of [`HitachiClientBuilder::build`].
+struct Discovery<'a> {
+    core: &'a Client,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+impl Discovery<'_> {
+    /// The id of `serial` according to the REST server.
+    async fn serial(&self, serial: u64, model: Option<&str>) -> Result<StorageDeviceId, Error> {
+        let request = storages_request()
+            .retry_policy(self.retry.clone())
+            .operation_timeout(self.timeout);
+        let storages = list_storages(self.core, request).await?;
+        let found = pick_storage(&storages, serial, model)?;
+        Ok(found.storage_device_id.parse::<StorageDeviceId>()?)
+    }
+
+    /// Discovery first, then the model table; both failing is one error naming both.
+    async fn model_serial(&self, model: &str, serial: u64) -> Result<StorageDeviceId, Error> {
+        let lookup = match self.serial(serial, Some(model)).await {
+            Ok(id) => {
+                tracing::debug!(%id, serial, "storageDeviceId found in the storage list");
+                return Ok(id);
+            }
+            Err(e) => e,
+        };
+        match StorageDeviceId::from_model_serial(model, serial) {
+            Ok(id) => {
+                tracing::debug!(%id, serial, error = %lookup, "storage list gave no id; using the model table");
+                Ok(id)
+            }
+            Err(table) => Err(HitachiError::StorageIdUnresolved {
+                model: model.to_owned(),
+                serial,
+                lookup: lookup.to_string(),
+                table: table.to_string(),
+            }
+            .into()),
+        }
+    }
 }
 
 /// A client for one storage system behind one REST server; cheap to clone.
@@ -421,7 +585,7 @@ impl HitachiClient {
 
     /// The storage systems the REST server manages (no login needed).
     pub async fn storages(&self) -> Result<Vec<StorageSummary>, Error> {
-        list_storages(&self.inner.core).await
+        list_storages(&self.inner.core, storages_request()).await
     }
 
     /// Opens a session with the client's credentials. Close it with
@@ -478,6 +642,190 @@ impl HitachiClient {
                 self.inner.sdid
             ),
             UrlForm::Short => format!("/ConfigurationManager/v1/services{rest}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::error::HitachiErrorExt;
+    use crate::testing;
+    use proptest::prelude::*;
+
+    fn entry(id: &str, model: &str, serial: u64) -> StorageSummary {
+        StorageSummary {
+            storage_device_id: id.to_owned(),
+            model: Some(model.to_owned()),
+            serial_number: Some(serial),
+            svp_ip: None,
+            ctl1_ip: None,
+            ctl2_ip: None,
+        }
+    }
+
+    #[test]
+    fn serial_numbers_decode_as_numbers_or_numeric_strings() {
+        let list: crate::decode::DataList<StorageSummary> = serde_json::from_str(
+            r#"{"data":[
+                {"storageDeviceId":"886000410000","model":"VSP G900","serialNumber":410000,"svpIp":"192.0.2.1","ctl1Ip":"192.0.2.2","ctl2Ip":"192.0.2.3"},
+                {"storageDeviceId":"800000058068","model":"VSP G1000","serialNumber":" 58068 "},
+                {"storageDeviceId":"936000000007","serialNumber":"no","model":990,"svpIp":7},
+                {"storageDeviceId":"936000000008","serialNumber":-8}
+            ]}"#,
+        )
+        .unwrap();
+        let serials: Vec<Option<u64>> = list.data.iter().map(|s| s.serial_number).collect();
+        assert_eq!(serials, [Some(410_000), Some(58_068), None, None]);
+        assert_eq!(list.data[0].ctl2_ip.as_deref(), Some("192.0.2.3"));
+        assert_eq!(list.data[2].model.as_deref(), Some("990"));
+        assert_eq!(list.data[2].svp_ip.as_deref(), Some("7"));
+        // The id is what the lookup is for: an entry without it is not an entry.
+        assert!(serde_json::from_str::<StorageSummary>(r#"{"serialNumber":1}"#).is_err());
+    }
+
+    #[test]
+    fn the_serial_picks_the_entry() {
+        let list = [
+            entry("886000410000", "VSP G900", 410_000),
+            entry("886000420000", "VSP G900", 420_000),
+            entry("700000012345", "VSP", 12_345),
+        ];
+        let id =
+            |serial, model| pick_storage(&list, serial, model).map(|s| s.storage_device_id.clone());
+        assert_eq!(id(420_000, None).unwrap(), "886000420000");
+        assert_eq!(id(420_000, Some("vsp  g900")).unwrap(), "886000420000");
+        // A 5-digit serial given with a leading digit, and the other way round.
+        assert_eq!(id(312_345, None).unwrap(), "700000012345");
+        assert!(matches!(
+            id(999_999, None),
+            Err(HitachiError::StorageNotFound { serial: 999_999 })
+        ));
+        // Two 6-digit serials never match by their tail.
+        let long = [entry("886000410000", "VSP G900", 410_000)];
+        assert!(pick_storage(&long, 510_000, None).is_err());
+    }
+
+    #[test]
+    fn ambiguity_is_resolved_by_model_or_reported() {
+        let list = [
+            entry("886000410000", "VSP G900", 410_000),
+            entry("934000410000", "VSP E590", 410_000),
+            entry("700000010000", "VSP", 10_000),
+            entry("730000010000", "HUS VM", 10_000),
+        ];
+        assert_eq!(
+            pick_storage(&list, 410_000, Some("VSP E590"))
+                .unwrap()
+                .storage_device_id,
+            "934000410000"
+        );
+        match pick_storage(&list, 410_000, None) {
+            Err(HitachiError::StorageAmbiguous { serial, ids }) => {
+                assert_eq!(serial, 410_000);
+                assert_eq!(ids, ["886000410000", "934000410000"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Two entries share the last 5 digits of 510000: no guess.
+        assert!(matches!(
+            pick_storage(&list, 510_000, None),
+            Err(HitachiError::StorageNotFound { .. })
+        ));
+    }
+
+    async fn build(url: String, model: Option<&str>, serial: u64) -> Result<HitachiClient, Error> {
+        let builder = HitachiClient::builder(url)
+            .tls(TlsPolicy::default())
+            .discovery_retry_policy(RetryPolicy::never());
+        let builder = match model {
+            Some(m) => builder.model_serial(m, serial),
+            None => builder.serial(serial),
+        };
+        builder.build().await
+    }
+
+    #[tokio::test]
+    async fn a_failing_storage_list_falls_back_to_the_model_table() {
+        for (last, status) in [(1u8, 404u16), (2, 500)] {
+            let fake = testing::Fake::start([127, 0, 17, last], move |seen| {
+                seen.path
+                    .ends_with("/v1/objects/storages")
+                    .then(|| (status, serde_json::json!({"messageId": "KART30013-E"})))
+            })
+            .await;
+            let url = fake.server.url();
+            let client = build(url.clone(), Some("VSP G900"), 410_017).await.unwrap();
+            assert_eq!(client.storage_device_id().as_str(), "886000410017");
+            assert_eq!(fake.requests().len(), 1, "{status}: asked once");
+
+            // Unknown model: both ways fail, and the error says so.
+            let err = build(url.clone(), Some("VSP Z9"), 410_017)
+                .await
+                .unwrap_err();
+            match err.hitachi() {
+                Some(HitachiError::StorageIdUnresolved {
+                    model,
+                    serial,
+                    lookup,
+                    table,
+                }) => {
+                    assert_eq!((model.as_str(), *serial), ("VSP Z9", 410_017));
+                    assert!(lookup.contains(&status.to_string()), "{lookup}");
+                    assert!(table.contains("unknown storage model"), "{table}");
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            assert!(err.to_string().contains("model table"), "{err}");
+            // Serial alone has no fallback.
+            assert!(build(url, None, 410_017).await.is_err());
+        }
+    }
+
+    #[tokio::test]
+    async fn the_storage_list_wins_over_the_model_table() {
+        let fake = testing::Fake::start([127, 0, 17, 3], |seen| {
+            seen.path.ends_with("/v1/objects/storages").then(|| {
+                (
+                    200,
+                    serde_json::json!({"data": [
+                        {"storageDeviceId": "886000410000", "model": "VSP G900", "serialNumber": 410_000},
+                        {"storageDeviceId": "A34000810045", "model": "VSP One B26", "serialNumber": "810045"},
+                    ]}),
+                )
+            })
+        })
+        .await;
+        let url = fake.server.url();
+        // The table would say 886000810045; the server registered the system otherwise.
+        let c = build(url.clone(), Some("VSP G900"), 810_045).await.unwrap();
+        assert_eq!(c.storage_device_id().as_str(), "A34000810045");
+        // Not in the list: the table.
+        let c = build(url.clone(), Some("VSP G900"), 7).await.unwrap();
+        assert_eq!(c.storage_device_id().as_str(), "886000000007");
+        let err = build(url, None, 7).await.unwrap_err();
+        assert!(matches!(
+            err.hitachi(),
+            Some(HitachiError::StorageNotFound { serial: 7 })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn picking_never_panics(
+            serials in prop::collection::vec(any::<u64>(), 0..6),
+            wanted in any::<u64>(),
+        ) {
+            let list: Vec<StorageSummary> = serials
+                .iter()
+                .enumerate()
+                .map(|(i, s)| entry(&format!("88600000000{i}"), "VSP G900", *s))
+                .collect();
+            if let Ok(found) = pick_storage(&list, wanted, None) {
+                let n = found.serial_number.unwrap();
+                prop_assert!(n == wanted || n % 100_000 == wanted % 100_000);
+            }
         }
     }
 }

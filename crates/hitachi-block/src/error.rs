@@ -248,6 +248,39 @@ pub enum HitachiError {
         /// The serial looked for.
         serial: u64,
     },
+    /// Several storage systems on the REST server match the serial, and nothing tells
+    /// them apart.
+    #[error("serial number {serial} matches several storage systems ({}); give the storageDeviceId", ids.join(", "))]
+    StorageAmbiguous {
+        /// The serial looked for.
+        serial: u64,
+        /// The storageDeviceIds of the matching entries.
+        ids: Vec<String>,
+    },
+    /// Neither the REST server's storage list nor the model table gave a storageDeviceId
+    /// for a model and serial.
+    #[error(
+        "no storageDeviceId for {model:?} serial {serial}: the storage list did not give one ({lookup}), and the model table neither ({table})"
+    )]
+    StorageIdUnresolved {
+        /// The model as given.
+        model: String,
+        /// The serial as given.
+        serial: u64,
+        /// Why the lookup by serial (`GET /v1/objects/storages`) gave no id.
+        lookup: String,
+        /// Why the model table gave no id.
+        table: String,
+    },
+    /// A job that should have named the resource it created (in `affectedResources`) named
+    /// none: the crate never guesses the id from the request.
+    #[error("job {job_id} succeeded but names no {what} in its affected resources")]
+    NoAffectedResource {
+        /// The job's id.
+        job_id: u64,
+        /// What the job should have named, e.g. `pool`.
+        what: &'static str,
+    },
     /// A name or parameter the API would reject.
     #[error("invalid {what}: {reason}")]
     InvalidInput {
@@ -280,7 +313,9 @@ impl HitachiError {
             | HitachiError::InvalidSerial { .. }
             | HitachiError::InvalidStorageDeviceId { .. }
             | HitachiError::InvalidInput { .. } => ErrorKind::Config,
-            HitachiError::Unexpected { .. } => ErrorKind::Decode,
+            HitachiError::Unexpected { .. } | HitachiError::NoAffectedResource { .. } => {
+                ErrorKind::Decode
+            }
             _ => ErrorKind::Vendor,
         };
         let phase = match kind {

@@ -46,10 +46,10 @@
 //! ```
 //!
 //! # How it works
-//! - **Endpoint**: base URL plus storageDeviceId, from model and serial
-//!   ([`StorageDeviceId::from_model_serial`], every model of the reference table) or
-//!   discovered by serial (`GET /v1/objects/storages`). Object URLs use the long form
-//!   `/ConfigurationManager/v1/objects/storages/{id}/...` ([`UrlForm`]).
+//! - **Endpoint**: base URL plus storageDeviceId: given, or discovered by serial
+//!   (`GET /v1/objects/storages`, no login) with the model table as the fallback
+//!   ([`HitachiClientBuilder::model_serial`], [`storage_id::MODEL_PREFIXES`]). Object URLs
+//!   use the long form `/ConfigurationManager/v1/objects/storages/{id}/...` ([`UrlForm`]).
 //! - **Version**: [`HitachiClient::require_api_version`] fails with
 //!   [`HitachiError::VersionTooOld`] (remote storage needs 1.9, ShadowImage 1.2).
 //! - **Sessions** ([`Session`]): Basic login (optional `aliveTime`), then
@@ -108,8 +108,8 @@ pub use host_groups::{
 };
 pub use locks::{ResourceLock, lock_both};
 pub use luns::{Lun, LunId, Luns, MapLun};
-pub use pools::{Pool, Pools};
-pub use ports::{Port, PortQuery, Ports};
+pub use pools::{ChangePool, CreatePool, Pool, PoolType, PoolVolumes, Pools};
+pub use ports::{Port, PortQuery, PortSettings, Ports};
 pub use remote_copy::{
     CreateRemoteCopyPair, RemoteCopyGroup, RemoteCopyGroupId, RemoteCopyGroups, RemoteCopyPair,
     RemoteCopyPairId, RemoteCopyPairs, ReplicationType,

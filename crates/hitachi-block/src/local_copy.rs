@@ -418,14 +418,33 @@ impl LocalCopyAction {
 
 /// An action template: `{"parameters": {...}}` with `null` for unset values. Fill in what
 /// you need with [`ActionTemplate::set`]; unset parameters are omitted when invoked.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Two templates are equal when their parameters are (whatever text they came from).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ActionTemplate {
     /// The parameters (`null` reads as none).
     #[serde(default, deserialize_with = "parameters_or_null")]
     pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// The body as the server sent it, for a template fetched with
+    /// [`LocalCopyPairs::template`].
+    #[serde(skip)]
+    raw: Option<String>,
+}
+
+impl PartialEq for ActionTemplate {
+    fn eq(&self, other: &Self) -> bool {
+        self.parameters == other.parameters
+    }
 }
 
 impl ActionTemplate {
+    /// The template's JSON text exactly as the server sent it (what seed 001 prints), for a
+    /// template fetched with [`LocalCopyPairs::template`]; `None` for one built or decoded
+    /// here. Unchanged by [`set`](Self::set).
+    pub fn raw(&self) -> Option<&str> {
+        self.raw.as_deref()
+    }
+
     /// Sets a parameter.
     pub fn set(&mut self, name: &str, value: impl Into<serde_json::Value>) -> &mut Self {
         self.parameters.insert(name.to_owned(), value.into());
@@ -562,9 +581,11 @@ impl LocalCopyPairs<'_> {
         id: &LocalClonePairId,
         action: LocalCopyAction,
     ) -> Result<ActionTemplate, Error> {
-        self.session
-            .get_json(&self.path(&format!("/{id}/actions/{}", action.as_str())))
-            .await
+        let path = self.path(&format!("/{id}/actions/{}", action.as_str()));
+        let response = crate::session::check(self.session.send(Request::get(path)).await?)?;
+        let mut template: ActionTemplate = response.json()?;
+        template.raw = Some(String::from_utf8_lossy(response.body()).into_owned());
+        Ok(template)
     }
 
     /// Invokes an action with a (filled-in) template.
@@ -749,6 +770,31 @@ mod tests {
             serde_json::json!({"parameters":{"copyPace":3}})
         );
         assert!(ActionOptions::default().copy_pace(0).apply(&mut t).is_err());
+    }
+
+    #[test]
+    fn templates_compare_by_parameters_and_keep_no_text_when_decoded() {
+        let text = r#"{ "parameters" : { "copyPace" : null } }"#;
+        let decoded: ActionTemplate = serde_json::from_str(text).unwrap();
+        assert_eq!(decoded.raw(), None);
+        let fetched = ActionTemplate {
+            raw: Some(text.to_owned()),
+            ..decoded.clone()
+        };
+        assert_eq!(fetched, decoded);
+        assert_eq!(fetched.raw(), Some(text));
+        let mut set = fetched.clone();
+        set.set("copyPace", 3);
+        assert_ne!(set, fetched);
+        assert_eq!(
+            set.raw(),
+            Some(text),
+            "the raw text is what the server sent"
+        );
+        assert_eq!(
+            serde_json::to_value(&set).unwrap(),
+            serde_json::json!({"parameters": {"copyPace": 3}})
+        );
     }
 
     #[test]

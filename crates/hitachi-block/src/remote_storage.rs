@@ -77,7 +77,8 @@ pub struct RemoteStorage {
     /// Its model.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub model: Option<String>,
-    /// Its serial number.
+    /// Its serial number as the server sent it (a number or a numeric string, both kept
+    /// as text); [`RemoteStorage::serial`] reads it as a number.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub serial_number: Option<String>,
     /// Controller 1's address.
@@ -89,6 +90,14 @@ pub struct RemoteStorage {
     /// Communication modes.
     #[serde(default, deserialize_with = "crate::decode::lenient_vec")]
     pub communication_modes: Vec<CommunicationMode>,
+}
+
+impl RemoteStorage {
+    /// The serial number as a number: `None` when the server sent none, or something that
+    /// is not a non-negative integer (`serialNumber` arrives as `420000` or `"420000"`).
+    pub fn serial(&self) -> Option<u64> {
+        self.serial_number.as_deref()?.trim().parse().ok()
+    }
 }
 
 /// Remote storage systems registered on a session's storage system.
@@ -209,5 +218,22 @@ mod tests {
         let rs: RemoteStorage = serde_json::from_str(r#"{"storageDeviceId":"886000420000","dkcType":"Remote","restServerPort":"443","serialNumber":420000,"model":"VSP G900","communicationModes":[{"communicationMode":"lanConnectionMode"}]}"#).unwrap();
         assert_eq!(rs.rest_server_port.as_deref(), Some("443"));
         assert_eq!(rs.serial_number.as_deref(), Some("420000"));
+        assert_eq!(rs.serial(), Some(420_000));
+    }
+
+    #[test]
+    fn serial_numbers_are_numbers_whichever_shape_they_come_in() {
+        let decode = |serial: &str| -> RemoteStorage {
+            serde_json::from_str(&format!(
+                r#"{{"storageDeviceId":"886000420000","serialNumber":{serial}}}"#
+            ))
+            .unwrap()
+        };
+        assert_eq!(decode("420000").serial(), Some(420_000));
+        assert_eq!(decode(r#""420000""#).serial(), Some(420_000));
+        assert_eq!(decode(r#"" 420000 ""#).serial(), Some(420_000));
+        for odd in ["-1", "4.2", r#""abc""#, "null", "[1]", "true"] {
+            assert_eq!(decode(odd).serial(), None, "{odd}");
+        }
     }
 }

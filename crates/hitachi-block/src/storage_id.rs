@@ -1,13 +1,23 @@
 //! The storageDeviceId: model prefix + serial number, as every object URL needs it.
+//!
+//! [`MODEL_PREFIXES`] is the one model table of the project: the client falls back to it
+//! when the REST server's storage list does not name the serial (see
+//! [`HitachiClientBuilder::model_serial`](crate::HitachiClientBuilder::model_serial)), and
+//! the mock (`storkit-hitachi-block-mock`) derives its storageDeviceId from it.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::HitachiError;
 
-/// Model name → storageDeviceId prefix. The official sample table plus the models the
-/// public clients know; names are matched without regard to case or spaces.
-const MODEL_PREFIXES: &[(&str, &str)] = &[
+/// Model name → storageDeviceId prefix (reference §4): the official sample table (A1
+/// HCSR0464) plus the models of the extended public table (A7). [`model_prefix`] matches
+/// names without regard to case or spaces.
+///
+/// The id is the prefix followed by the serial zero-padded to fill 12 characters: 6 digits
+/// after the 6-character prefixes, 5 after the 7-character `VSP` prefix
+/// ([`StorageDeviceId::from_model_serial`]).
+pub const MODEL_PREFIXES: &[(&str, &str)] = &[
     ("VSP E990", "936000"),
     ("VSP 5500H", "900000"),
     ("VSP G900", "886000"),

@@ -110,6 +110,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.serial_number, Some(123_456));
+        let padded: StorageDetail =
+            serde_json::from_str(r#"{"storageDeviceId":"886000123456","serialNumber":" 123456 "}"#)
+                .unwrap();
+        assert_eq!(padded.serial_number, Some(123_456));
         assert_eq!(s.is_secure, None);
         assert_eq!(s.rmi_port, None);
         assert_eq!(s.model.as_deref(), Some("7"));

@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock};
+use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock, JobFailure};
 use storkit_mock::cli::{self, Args, CliError};
 use storkit_mock::{ServerConfig, TlsSettings};
 
@@ -37,13 +37,18 @@ options:
   --max-sessions N     session limit (default 64)
   --wait-cap-ms N      longest hold of Response-Job-Status: Completed (default 30000)
   --ca-out FILE        write the CA certificate (PEM) to FILE; needs --tls
+  --fail-job CODE      make one asynchronous job end Failed (message KART30000-E) with
+                       this code: SSB1/SSB2, e.g. B956/3173, or a RAID Manager return
+                       code, e.g. EX_CMDRJE; the first job, or see --fail-job-on
+  --fail-job-on TEXT   fail the first job whose request path contains TEXT instead,
+                       e.g. /actions/split/invoke; needs --fail-job
   -h, --help           print this help";
 
 /// Options that may be repeated, in order: `Args` keeps only the last value of each.
 const REPEATED: [&str; 3] = ["listen", "user", "password"];
 
 const FLAGS: [&str; 1] = ["tls"];
-const OPTIONS: [&str; 12] = [
+const OPTIONS: [&str; 14] = [
     "listen",
     "model",
     "serial",
@@ -56,6 +61,8 @@ const OPTIONS: [&str; 12] = [
     "max-sessions",
     "wait-cap-ms",
     "ca-out",
+    "fail-job",
+    "fail-job-on",
 ];
 
 struct Options {
@@ -63,6 +70,8 @@ struct Options {
     array: ArrayConfig,
     copy: Option<Duration>,
     ca_out: Option<String>,
+    /// The job failure to arm: the text its request path must contain, and the failure.
+    fail_job: Option<(Option<String>, JobFailure)>,
 }
 
 /// Every value of a repeatable option, in command-line order, with the same tokenizing as
@@ -184,6 +193,15 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
         .parse_value::<u64>("copy-ms")?
         .map(Duration::from_millis);
 
+    let fail_on = args.value("fail-job-on").map(str::to_owned);
+    let fail_job = match args.value("fail-job") {
+        Some(code) => Some((fail_on, job_failure(code)?)),
+        None if fail_on.is_some() => {
+            return Err(CliError::Other("--fail-job-on needs --fail-job".into()));
+        }
+        None => None,
+    };
+
     let tls = args.flag("tls");
     let ca_out = args.value("ca-out").map(str::to_owned);
     if ca_out.is_some() && !tls {
@@ -198,7 +216,36 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
         array,
         copy,
         ca_out,
+        fail_job,
     })
+}
+
+/// `--fail-job`: `SSB1/SSB2` (four hex digits each) or a RAID Manager return code.
+fn job_failure(code: &str) -> Result<JobFailure, CliError> {
+    let message_id = "KART30000-E".to_owned();
+    let hex4 = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let invalid = |reason: &str| CliError::Invalid {
+        name: "fail-job".into(),
+        value: code.to_owned(),
+        reason: reason.into(),
+    };
+    match code.split_once('/') {
+        Some((ssb1, ssb2)) if hex4(ssb1) && hex4(ssb2) => Ok(JobFailure::Ssb {
+            ssb1: ssb1.to_owned(),
+            ssb2: ssb2.to_owned(),
+            message_id,
+        }),
+        Some(_) => Err(invalid("SSB1/SSB2 are four hexadecimal digits each")),
+        None if !code.is_empty()
+            && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            Ok(JobFailure::ReturnCode {
+                code: code.to_owned(),
+                message_id,
+            })
+        }
+        None => Err(invalid("give SSB1/SSB2 or a return code such as EX_CMDRJE")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -215,6 +262,11 @@ async fn run(options: Options) -> ExitCode {
     };
     if let Some(copy) = options.copy {
         mock.set_copy_duration(copy);
+    }
+    match options.fail_job {
+        Some((Some(on), failure)) => mock.fail_next_job_on(&on, failure),
+        Some((None, failure)) => mock.fail_next_job(failure),
+        None => {}
     }
     if let Some(tls) = mock.server().tls() {
         cli::print_fingerprint(tls);
@@ -266,6 +318,48 @@ mod tests {
     }
 
     #[test]
+    fn reads_job_failures() {
+        let options = parse(&strings(&[
+            "--fail-job",
+            "b956/3173",
+            "--fail-job-on",
+            "/actions/split/invoke",
+        ]))
+        .map_err(|e| e.to_string());
+        let Ok(Options {
+            fail_job: Some((on, failure)),
+            ..
+        }) = options
+        else {
+            panic!("--fail-job was not read");
+        };
+        assert_eq!(on.as_deref(), Some("/actions/split/invoke"));
+        assert_eq!(
+            failure,
+            JobFailure::Ssb {
+                ssb1: "b956".into(),
+                ssb2: "3173".into(),
+                message_id: "KART30000-E".into(),
+            }
+        );
+        let options = parse(&strings(&["--fail-job", "EX_CMDRJE"])).map_err(|e| e.to_string());
+        let Ok(Options {
+            fail_job: Some((None, failure)),
+            ..
+        }) = options
+        else {
+            panic!("--fail-job was not read");
+        };
+        assert_eq!(
+            failure,
+            JobFailure::ReturnCode {
+                code: "EX_CMDRJE".into(),
+                message_id: "KART30000-E".into(),
+            }
+        );
+    }
+
+    #[test]
     fn rejects_bad_lines() {
         for bad in [
             &["--bogus"][..],
@@ -276,6 +370,10 @@ mod tests {
             &["--api-version", "one.two"],
             &["positional"],
             &["--ca-out", "f"],
+            &["--fail-job", "B956/31"],
+            &["--fail-job", "EX CMDRJE"],
+            &["--fail-job", ""],
+            &["--fail-job-on", "/ldevs"],
         ] {
             assert!(parse(&strings(bad)).is_err(), "{bad:?} was accepted");
         }

@@ -161,8 +161,9 @@ async fn bad_bodies_get_error_objects() {
     );
     assert_eq!(missing.body["detailCode"], "20008E-0");
 
+    // Pools take PATCH now (settings); a POST on one pool is still no request.
     let r = api
-        .call(Method::PATCH, &api.obj("pools/0"), Some(&token), None, &[])
+        .call(Method::POST, &api.obj("pools/0"), Some(&token), None, &[])
         .await;
     assert_eq!(r.status, 405);
     let r = api.get(&api.obj("jobs/999999"), &token).await;

@@ -152,3 +152,54 @@ async fn failed_jobs_are_completed_with_an_error_code() {
     assert_eq!(error["errorCode"]["errorCode"], "EX_ENLDEV");
     assert_eq!(api.mock.job_count(), 4);
 }
+
+#[tokio::test]
+async fn a_failure_armed_on_a_path_skips_the_jobs_of_other_paths() {
+    let api = Api::with_jobs("127.0.16.60", Duration::ZERO).await;
+    let (token, _) = api.login().await;
+    api.mock.fail_next_job_on(
+        "/ldevs/101",
+        JobFailure::ReturnCode {
+            code: "EX_ENOOBJ".into(),
+            message_id: "KART30000-E".into(),
+        },
+    );
+    // Another path: runs normally, and the failure stays armed.
+    api.ok(Method::DELETE, &api.obj("ldevs/100"), &token, None)
+        .await;
+    assert!(!api.mock.ldev_exists(100));
+    let error = api
+        .fails(Method::DELETE, &api.obj("ldevs/101"), &token, None)
+        .await;
+    assert_eq!(error["messageId"], "KART30000-E");
+    assert_eq!(error["errorCode"], json!({ "errorCode": "EX_ENOOBJ" }));
+    assert!(api.mock.ldev_exists(101), "a failed job changes nothing");
+    // Spent after one failure.
+    api.ok(Method::DELETE, &api.obj("ldevs/101"), &token, None)
+        .await;
+    assert!(!api.mock.ldev_exists(101));
+
+    // Re-arming replaces the earlier failure; `fail_next_job` hits any path.
+    api.mock.fail_next_job_on(
+        "/ldevs/102",
+        JobFailure::ReturnCode {
+            code: "EX_ENOOBJ".into(),
+            message_id: "KART30000-E".into(),
+        },
+    );
+    api.mock.fail_next_job(JobFailure::Ssb {
+        ssb1: "2E10".into(),
+        ssb2: "9705".into(),
+        message_id: "KART30000-E".into(),
+    });
+    let error = api
+        .fails(Method::DELETE, &api.obj("ldevs/103"), &token, None)
+        .await;
+    assert_eq!(
+        error["errorCode"],
+        json!({ "SSB1": "2E10", "SSB2": "9705" })
+    );
+    api.ok(Method::DELETE, &api.obj("ldevs/102"), &token, None)
+        .await;
+    assert!(!api.mock.ldev_exists(102));
+}

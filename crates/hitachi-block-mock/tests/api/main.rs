@@ -1,5 +1,5 @@
-//! The mock over real sockets (HTTPS on 127.0.0.100–127.0.0.130), one module per family of
-//! endpoints.
+//! The mock over real sockets (HTTPS on 127.0.0.100–127.0.0.130, and 127.0.17.30–39 for
+//! `pools_ports`), one module per family of endpoints.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,6 +9,7 @@ mod jobs;
 mod ldevs;
 mod local_copy;
 mod locks;
+mod pools_ports;
 mod python;
 mod remote;
 mod sessions;
