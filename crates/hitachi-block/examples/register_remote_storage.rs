@@ -29,10 +29,9 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use seed::Failure;
-use storkit_core::Request;
 use storkit_core::http::Uri;
 use storkit_hitachi_block::remote_storage::{RegisterRemoteStorage, RemoteStorage};
-use storkit_hitachi_block::{HitachiClient, REMOTE_AUTHORIZATION, Session, TlsPolicy};
+use storkit_hitachi_block::{HitachiClient, Session, TlsPolicy};
 use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock};
 use storkit_mock::{ServerConfig, TlsSettings};
 
@@ -137,10 +136,7 @@ async fn steps(
     let port = uri.port_u16().unwrap_or(443);
     let spec = RegisterRemoteStorage::new(remote.storage_device_id(), ip, port);
     sessions.local_token_sent = true;
-    let request = Request::post(local.object_path("/remote-storages"))
-        .json(&spec)
-        .sensitive_header(REMOTE_AUTHORIZATION, &r.remote_authorization()?);
-    let affected = seed::invoke(&l, request).await?;
+    let affected = seed::invoke(l.remote_storages().register(&r, &spec)).await?;
 
     println!("Print the remote storage device");
     let rs: RemoteStorage = l.get_json(&affected).await?;

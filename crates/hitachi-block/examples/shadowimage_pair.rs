@@ -27,7 +27,6 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use seed::Failure;
-use storkit_core::Request;
 use storkit_hitachi_block::jobs::AffectedResource;
 use storkit_hitachi_block::local_copy::{CreateLocalClonePair, LocalClonePair, LocalCopyAction};
 use storkit_hitachi_block::{HitachiClient, Session, TlsPolicy};
@@ -120,8 +119,7 @@ async fn steps(
     println!("Create a local copy pair");
     let spec = CreateLocalClonePair::shadow_image(&pair.group, &pair.name, pair.pvol, pair.svol);
     state.token_sent = true;
-    let create = Request::post(client.object_path("/local-clone-copypairs")).json(&spec);
-    let pair_path = seed::invoke(&session, create).await?;
+    let pair_path = seed::invoke(session.local_copy_pairs().create_job(&spec)).await?;
     // The pair as the create job named it, whatever the request asked for.
     let AffectedResource::LocalClonePair(id) = AffectedResource::parse(&pair_path) else {
         return Err("the create job named no ShadowImage pair".into());
@@ -133,11 +131,7 @@ async fn steps(
     println!("Action template(split):");
     println!("{}", template.raw().unwrap_or_default());
     template.set("copyPace", 3);
-    let split = Request::post(
-        client.object_path(&format!("/local-clone-copypairs/{id}/actions/split/invoke")),
-    )
-    .json(&template.to_body());
-    seed::invoke(&session, split).await?;
+    seed::invoke(pairs.invoke(&id, LocalCopyAction::Split, &template)).await?;
 
     println!("Print the pair status");
     let status: LocalClonePair = session.get_json(&pair_path).await?;

@@ -100,7 +100,7 @@ impl HitachiClientBuilder {
             job_timeout: Duration::from_secs(1800),
             connect_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default()
-                .with_max_attempts(20)
+                .with_max_attempts(u32::MAX)
                 .with_max_elapsed(Duration::from_secs(600))
                 .with_backoff(
                     Backoff::exponential(Duration::from_millis(500), 2.0, Duration::from_secs(5))
@@ -233,9 +233,11 @@ impl HitachiClientBuilder {
     }
 
     /// The backoff between retries (default: from 0.5 s, doubling, to 5 s, Cinder's retry
-    /// interval), and the limits of retries the core decides itself (a connect failure,
-    /// an idempotent request that lost its connection: 20 attempts within 600 s). Hitachi's
-    /// own retryable answers are bounded by [`retry_waits`](Self::retry_waits) instead.
+    /// interval), and the limits of retries: the time limit of those the core decides
+    /// itself (a connect failure, an idempotent request that lost its connection: 600 s),
+    /// and an attempt limit for every retry (default none). Hitachi's own retryable
+    /// answers are bounded in time by [`retry_waits`](Self::retry_waits) instead;
+    /// [`RetryPolicy::never`] turns every retry off.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self

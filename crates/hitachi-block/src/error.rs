@@ -272,15 +272,6 @@ pub enum HitachiError {
         /// Why the model table gave no id.
         table: String,
     },
-    /// A job that should have named the resource it created (in `affectedResources`) named
-    /// none: the crate never guesses the id from the request.
-    #[error("job {job_id} succeeded but names no {what} in its affected resources")]
-    NoAffectedResource {
-        /// The job's id.
-        job_id: u64,
-        /// What the job should have named, e.g. `pool`.
-        what: &'static str,
-    },
     /// A name or parameter the API would reject.
     #[error("invalid {what}: {reason}")]
     InvalidInput {

@@ -14,11 +14,12 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient, lenient_number, lenient_text, list_data};
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Job};
+use crate::jobs::{AffectedResource, Change, Job};
 use crate::ldevs::{LdevId, check_ldev_id};
 use crate::session::Session;
 
@@ -653,83 +654,96 @@ impl Pools<'_> {
             .await
     }
 
-    /// Creates a pool (`POST pools`) and returns its finished job.
-    pub async fn create_job(&self, spec: &CreatePool) -> Result<Job, Error> {
-        spec.validate()?;
-        let path = self.path("");
-        self.session
-            .run_job(|| Request::post(path.clone()).json(spec))
-            .await
+    /// Creates a pool (`POST pools`); the change's result is its finished job.
+    pub fn create_job(&self, spec: &CreatePool) -> Change<Job> {
+        Change::build(self.session, || {
+            spec.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                self.path(""),
+                Some(spec),
+            ))
+        })
     }
 
-    /// Creates a pool and returns its number, as the job names it in
+    /// Creates a pool; the change's result is its number, as the job names it in
     /// `affectedResources`; a job that names no pool is
     /// [`HitachiError::NoAffectedResource`] (the number is never taken from the request).
-    pub async fn create(&self, spec: &CreatePool) -> Result<PoolId, Error> {
-        let job = self.create_job(spec).await?;
-        created_pool(&job)
+    pub fn create(&self, spec: &CreatePool) -> Change<PoolId> {
+        self.create_job(spec).map(|job| created_pool(&job))
     }
 
     /// Changes a pool's settings (`PATCH pools/{id}` with the fields set in `change`).
-    pub async fn change(&self, pool_id: PoolId, change: &ChangePool) -> Result<Job, Error> {
-        check_pool_id(pool_id)?;
-        change.validate()?;
-        let path = self.path(&format!("/{pool_id}"));
-        self.session
-            .run_job(|| Request::patch(path.clone()).json(change))
-            .await
+    pub fn change(&self, pool_id: PoolId, change: &ChangePool) -> Change<Job> {
+        Change::build(self.session, || {
+            check_pool_id(pool_id)?;
+            change.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::PATCH,
+                self.path(&format!("/{pool_id}")),
+                Some(change),
+            ))
+        })
     }
 
     /// Adds pool volumes (`POST pools/{id}/actions/expand/invoke` with
     /// `{"parameters": {"ldevIds": [...]}}`; a range is sent as its list of LDEVs, the only
     /// form public clients send for this action).
-    pub async fn expand(&self, pool_id: PoolId, volumes: &PoolVolumes) -> Result<Job, Error> {
-        check_pool_id(pool_id)?;
-        volumes.validate()?;
-        self.invoke(pool_id, "expand", Some(expand_body(volumes)))
-            .await
+    pub fn expand(&self, pool_id: PoolId, volumes: &PoolVolumes) -> Change<Job> {
+        Change::build(self.session, || {
+            check_pool_id(pool_id)?;
+            volumes.validate()?;
+            Ok(self.invoke(pool_id, "expand", Some(expand_body(volumes))))
+        })
     }
 
     /// Removes pool volumes (`POST pools/{id}/actions/shrink/invoke` with
     /// `{"parameters": {"ldevIds": [...]}}` or `{"parameters": {"startLdevId", "endLdevId"}}`).
     /// The job finishing does not mean the pool has shrunk: the array moves the data off
     /// the volumes afterwards, while [`Pool::is_shrinking`] says so.
-    pub async fn shrink(&self, pool_id: PoolId, volumes: &PoolVolumes) -> Result<Job, Error> {
-        check_pool_id(pool_id)?;
-        volumes.validate()?;
-        self.invoke(pool_id, "shrink", Some(shrink_body(volumes)))
-            .await
+    pub fn shrink(&self, pool_id: PoolId, volumes: &PoolVolumes) -> Change<Job> {
+        Change::build(self.session, || {
+            check_pool_id(pool_id)?;
+            volumes.validate()?;
+            Ok(self.invoke(pool_id, "shrink", Some(shrink_body(volumes))))
+        })
     }
 
     /// Stops a shrink under way (`POST pools/{id}/actions/stop-shrinking/invoke`, no body).
-    pub async fn stop_shrinking(&self, pool_id: PoolId) -> Result<Job, Error> {
-        check_pool_id(pool_id)?;
-        self.invoke(pool_id, "stop-shrinking", None).await
+    pub fn stop_shrinking(&self, pool_id: PoolId) -> Change<Job> {
+        Change::build(self.session, || {
+            check_pool_id(pool_id)?;
+            Ok(self.invoke(pool_id, "stop-shrinking", None))
+        })
     }
 
     /// Deletes a pool (`DELETE pools/{id}`). Its pool volumes stay, as basic LDEVs.
-    pub async fn delete(&self, pool_id: PoolId) -> Result<Job, Error> {
-        check_pool_id(pool_id)?;
-        let path = self.path(&format!("/{pool_id}"));
-        self.session.run_job(|| Request::delete(path.clone())).await
+    pub fn delete(&self, pool_id: PoolId) -> Change<Job> {
+        Change::build(self.session, || {
+            check_pool_id(pool_id)?;
+            Ok(Change::json::<()>(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{pool_id}")),
+                None,
+            ))
+        })
     }
 
-    async fn invoke(
+    fn invoke(
         &self,
         pool_id: PoolId,
         action: &str,
         body: Option<serde_json::Value>,
-    ) -> Result<Job, Error> {
-        let path = self.path(&format!("/{pool_id}/actions/{action}/invoke"));
-        self.session
-            .run_job(|| {
-                let request = Request::post(path.clone());
-                match &body {
-                    Some(b) => request.json(b),
-                    None => request,
-                }
-            })
-            .await
+    ) -> Change<Job> {
+        Change::json(
+            self.session,
+            Method::POST,
+            self.path(&format!("/{pool_id}/actions/{action}/invoke")),
+            body.as_ref(),
+        )
     }
 }
 
@@ -745,19 +759,10 @@ fn shrink_body(volumes: &PoolVolumes) -> serde_json::Value {
 
 /// The pool a creation job names.
 fn created_pool(job: &Job) -> Result<PoolId, Error> {
-    job.resources()
-        .into_iter()
-        .find_map(|r| match r {
-            AffectedResource::Pool(id) => Some(id),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            HitachiError::NoAffectedResource {
-                job_id: job.job_id,
-                what: "pool",
-            }
-            .into()
-        })
+    job.affected("pool", |r| match r {
+        AffectedResource::Pool(id) => Some(id),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -982,7 +987,8 @@ mod tests {
                 err.detail::<HitachiError>(),
                 Some(HitachiError::NoAffectedResource {
                     job_id: 1,
-                    what: "pool"
+                    what: "pool",
+                    ..
                 })
             ),
             "{err:?}"
@@ -1038,7 +1044,8 @@ mod tests {
                     err.detail::<HitachiError>(),
                     Some(HitachiError::NoAffectedResource {
                         job_id: 9,
-                        what: "pool"
+                        what: "pool",
+                        ..
                     })
                 ),
                 "{none}: {err:?}"

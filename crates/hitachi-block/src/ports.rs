@@ -6,11 +6,12 @@
 //! `lunSecuritySetting`. The official reference page for this request is not public.
 
 use serde::{Deserialize, Serialize};
+use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
 use crate::decode::{lenient, lenient_number, lenient_text, lenient_vec, list_data};
 use crate::error::HitachiError;
-use crate::jobs::Job;
+use crate::jobs::{Change, Job};
 use crate::session::Session;
 
 /// A host login on a port (`detailInfoType=logins`).
@@ -367,13 +368,17 @@ impl Ports<'_> {
     }
 
     /// Changes a port's settings (`PATCH ports/{id}` with the fields set in `settings`).
-    pub async fn change(&self, port_id: &str, settings: &PortSettings) -> Result<Job, Error> {
-        check_port_id(port_id)?;
-        settings.validate()?;
-        let path = self.path(&format!("/{port_id}"));
-        self.session
-            .run_job(|| Request::patch(path.clone()).json(settings))
-            .await
+    pub fn change(&self, port_id: &str, settings: &PortSettings) -> Change<Job> {
+        Change::build(self.session, || {
+            check_port_id(port_id)?;
+            settings.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::PATCH,
+                self.path(&format!("/{port_id}")),
+                Some(settings),
+            ))
+        })
     }
 }
 

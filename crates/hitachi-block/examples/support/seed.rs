@@ -7,15 +7,15 @@
 
 use std::error::Error as StdError;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use storkit_core::http::StatusCode;
 use storkit_core::poll::PollPolicy;
 use storkit_core::{Error, ErrorKind, Request, Response, RetryPolicy};
 use storkit_hitachi_block::error::ApiError;
-use storkit_hitachi_block::jobs::{Job, JobState};
+use storkit_hitachi_block::jobs::Job;
 use storkit_hitachi_block::{
-    HitachiClient, HitachiClientBuilder, HitachiError, HitachiErrorExt, RESPONSE_JOB_STATUS,
-    Session,
+    Change, HitachiClient, HitachiClientBuilder, HitachiError, HitachiErrorExt, RetryWaits, Session,
 };
 
 /// A step that failed, sorted the way the samples' `except` clauses sort exceptions.
@@ -129,11 +129,13 @@ fn chain(error: &(dyn StdError + 'static)) -> String {
     text
 }
 
-/// The client settings of the samples: each request sent once (no retries, no re-login),
-/// jobs polled as `invoke_async_command` polls them (1 s, doubling, 120 s cap, 10 polls).
+/// The client settings of the samples: each request sent once (no retries, no re-login, no
+/// resend of a failed job), jobs polled as `invoke_async_command` polls them (1 s,
+/// doubling, 120 s cap, 10 polls).
 pub(crate) fn as_the_sample(builder: HitachiClientBuilder) -> HitachiClientBuilder {
     builder
         .retry_policy(RetryPolicy::never())
+        .retry_waits(RetryWaits::all(Duration::ZERO))
         .job_polling(PollPolicy::seeds())
 }
 
@@ -154,42 +156,31 @@ pub(crate) async fn check_api_version(
     }
 }
 
-/// `invoke_async_command`: sends an asynchronous request, prints its job's URL once the
-/// server accepted it, waits for the job, and prints how it ended. Returns the job's first
+/// `invoke_async_command`: submits a change, prints its job's URL once the server
+/// accepted it, waits for the job, and prints how it ended. Returns the job's first
 /// affected resource.
-pub(crate) async fn invoke(session: &Session, request: Request) -> Result<String, Failure> {
-    let response = session
-        .send(request.header(RESPONSE_JOB_STATUS, "Completed"))
-        .await?;
-    if response.status() != StatusCode::ACCEPTED {
-        return Err(Failure::http(&response));
-    }
-    let job = Job::from_body(response.body()).ok_or("the 202 carries no job object")?;
-    let url = job.self_path.clone().ok_or("the job has no self")?;
+pub(crate) async fn invoke(change: Change<Job>) -> Result<String, Failure> {
+    let submitted = change.submit().await?;
+    let url = submitted
+        .job()
+        .self_path
+        .clone()
+        .ok_or("the job has no self")?;
     println!("Request was accepted. JOB URL : {url}");
-    let job = if job.is_finished() {
-        job
-    } else {
-        session.wait(job).await.map_err(|e| {
-            if e.kind() == ErrorKind::Poll {
-                Failure::Other("Timeout Error! Operation was not completed.".into())
-            } else {
-                Failure::from(e)
+    let job = match submitted.wait().await {
+        Ok(job) => job,
+        Err(e) if e.kind() == ErrorKind::Poll => {
+            return Err(Failure::Other(
+                "Timeout Error! Operation was not completed.".into(),
+            ));
+        }
+        Err(e) => {
+            if let Some(HitachiError::JobFailed { error, .. }) = e.hitachi() {
+                print_error_code(error);
             }
-        })?
+            return Err(Failure::from(e));
+        }
     };
-    if job.state == JobState::Failed || job.error.is_some() {
-        let error = job.error.clone().unwrap_or_default();
-        print_error_code(&error);
-        return Err(Failure::Job {
-            text: serde_json::to_string(&job).unwrap_or_default(),
-            error: Error::from(HitachiError::JobFailed {
-                job_id: job.job_id,
-                error: Box::new(error),
-                job: Box::new(job),
-            }),
-        });
-    }
     let affected = job
         .affected_resources
         .first()
