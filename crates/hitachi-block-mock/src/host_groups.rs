@@ -4,7 +4,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::params::{Fields, check_name, query_u64, split_id};
 use crate::ports::normalize;
 use crate::request::Call;
@@ -171,13 +171,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
         state.host_groups.insert((port.clone(), number), hg);
         Step::ok(state.object_path(&format!("host-groups/{port},{number}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn update(
@@ -212,13 +206,7 @@ fn update(
         }
         Step::ok(path)
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn delete(
@@ -247,13 +235,7 @@ fn delete(
             .retain(|(port, number, _), _| !(*port == key.0 && *number == key.1));
         Step::ok(state.object_path(&format!("host-groups/{},{}", key.0, key.1)))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 /// The job error for a host group that does not exist.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
 use crate::host_groups::{missing_group, parse_id as parse_group, query_number};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::params::{Fields, split_id};
 use crate::ports::normalize;
 use crate::request::Call;
@@ -147,13 +147,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
         );
         Step::ok(state.object_path(&format!("host-wwns/{port},{number},{wwn}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn update(state: &mut State, call: &Call, caller: &Caller, key: Key) -> Result<Reply, ApiError> {
@@ -168,13 +162,7 @@ fn update(state: &mut State, call: &Call, caller: &Caller, key: Key) -> Result<R
             None => Step::err(missing_wwn(&key)),
         }
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn delete(state: &mut State, call: &Call, caller: &Caller, key: Key) -> Reply {
@@ -184,7 +172,7 @@ fn delete(state: &mut State, call: &Call, caller: &Caller, key: Key) -> Reply {
         }
         Step::ok(state.object_path(&format!("host-wwns/{},{},{}", key.0, key.1, key.2)))
     });
-    Reply::Job(jobs::submit(state, call, caller, JobKind::default(), op))
+    jobs::reply(state, call, caller, op)
 }
 
 fn missing_wwn(key: &Key) -> ApiError {

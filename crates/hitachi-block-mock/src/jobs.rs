@@ -143,6 +143,23 @@ impl Jobs {
     }
 }
 
+/// The answer to a request that starts an asynchronous job: the job, running `op`, accepted
+/// for `caller` (202 with the job object).
+pub(crate) fn reply(state: &mut State, call: &Call, caller: &Caller, op: Op) -> Reply {
+    reply_as(state, call, caller, JobKind::default(), op)
+}
+
+/// As [`reply`], for a job of a particular [`JobKind`].
+pub(crate) fn reply_as(
+    state: &mut State,
+    call: &Call,
+    caller: &Caller,
+    kind: JobKind,
+    op: Op,
+) -> Reply {
+    Reply::Job(submit(state, call, caller, kind, op))
+}
+
 /// Accepts a job for `caller`; returns its ID. With a zero job duration it has already run
 /// when this returns.
 pub(crate) fn submit(

@@ -5,7 +5,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::params::{Fields, query_u64};
 use crate::request::Call;
 use crate::router::{Reply, Sub, is_invoke_method, is_update_method, sub};
@@ -298,13 +298,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
         state.ldevs.insert(id, ldev);
         Step::ok(state.object_path(&format!("ldevs/{id}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 /// Capacity in blocks from either a `"10G"`-style field or a block count (exactly one).
@@ -363,13 +357,7 @@ fn update(state: &mut State, call: &Call, caller: &Caller, id: u32) -> Result<Re
         }
         Step::ok(path)
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn delete(state: &mut State, call: &Call, caller: &Caller, id: u32) -> Result<Reply, ApiError> {
@@ -384,13 +372,7 @@ fn delete(state: &mut State, call: &Call, caller: &Caller, id: u32) -> Result<Re
         state.ldevs.remove(&id);
         Step::ok(state.object_path(&format!("ldevs/{id}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn template(action: &str) -> Result<Value, ApiError> {
@@ -449,13 +431,7 @@ fn invoke(
         }
         Step::ok(path)
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 /// The job error for an LDEV that is not defined (RAID Manager `EX_ENLDEV`, §9.1).

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::copy_groups::{check_group_creation, refuse};
 use crate::errors::ApiError;
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::ldevs::{MAX_LDEV_ID, undefined};
 use crate::pair_status::{PairStatus, Timed};
 use crate::params::{Fields, check_name, query_bool, split_id};
@@ -346,13 +346,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
             Err(error) => Step::err(error),
         },
     );
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 /// Checks a new pair against the storage and adds it; the job's affected resource.
@@ -503,13 +497,7 @@ fn delete_pair(
         }
         Step::ok(state.object_path(&format!("local-clone-copypairs/{id}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn delete_group(
@@ -528,13 +516,7 @@ fn delete_group(
         state.local_copy.groups.remove(&name);
         Step::ok(state.object_path(&format!("local-clone-copygroups/{id}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 /// Action templates (§12.4). The split template's exact content is UNKNOWN; the reference
@@ -663,13 +645,7 @@ fn invoke_pair(
             Err(error) => Step::err(error),
         }
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn invoke_group(
@@ -705,11 +681,5 @@ fn invoke_group(
         }
         Step::ok(state.object_path(&format!("local-clone-copygroups/{id}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }

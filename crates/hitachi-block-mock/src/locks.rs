@@ -96,7 +96,7 @@ fn lock(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiErr
         ignores_lock: true,
         ..JobKind::default()
     };
-    Ok(Reply::Job(jobs::submit(state, call, caller, kind, op)))
+    Ok(jobs::reply_as(state, call, caller, kind, op))
 }
 
 fn unlock(state: &mut State, call: &Call, caller: &Caller) -> Reply {
@@ -116,5 +116,5 @@ fn unlock(state: &mut State, call: &Call, caller: &Caller) -> Reply {
         ignores_lock: true,
         ..JobKind::default()
     };
-    Reply::Job(jobs::submit(state, call, caller, kind, op))
+    jobs::reply_as(state, call, caller, kind, op)
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
 use crate::host_groups::{missing_group, query_number};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::ldevs::{MAX_LDEV_ID, undefined};
 use crate::params::{Fields, split_id};
 use crate::ports::normalize;
@@ -151,13 +151,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
         );
         Step::ok(state.object_path(&format!("luns/{port},{number},{lun}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn delete(state: &mut State, call: &Call, caller: &Caller, key: Key) -> Reply {
@@ -170,5 +164,5 @@ fn delete(state: &mut State, call: &Call, caller: &Caller, key: Key) -> Reply {
         }
         Step::ok(state.object_path(&format!("luns/{},{},{}", key.0, key.1, key.2)))
     });
-    Reply::Job(jobs::submit(state, call, caller, JobKind::default(), op))
+    jobs::reply(state, call, caller, op)
 }

@@ -14,7 +14,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::ldevs::{MAX_LDEV_ID, undefined};
 use crate::params::{Fields, check_name};
 use crate::request::Call;
@@ -276,13 +276,7 @@ fn submit(
     caller: &Caller,
     op: jobs::Op,
 ) -> Result<Reply, ApiError> {
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn rejected(detail: &str) -> ApiError {

@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::params::Fields;
 use crate::request::Call;
 use crate::router::{Reply, Sub, is_update_method, sub};
@@ -242,11 +242,5 @@ fn update(state: &mut State, call: &Call, caller: &Caller, id: &str) -> Result<R
         }
         Step::ok(path)
     });
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }

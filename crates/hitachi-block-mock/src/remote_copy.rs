@@ -192,7 +192,7 @@ pub(crate) async fn handle_pairs(
                 storage_accepted: true,
                 ..JobKind::default()
             };
-            Ok(Reply::Job(jobs::submit(&mut state, call, caller, kind, op)))
+            Ok(jobs::reply_as(&mut state, call, caller, kind, op))
         }
         (Sub::Item(id), &Method::DELETE) => {
             let remote = pair_remote(array, id)?;
@@ -208,13 +208,7 @@ pub(crate) async fn handle_pairs(
                 Step::ok(state.object_path(&format!("remote-mirror-copypairs/{id}")))
             });
             let mut state = array.lock();
-            Ok(Reply::Job(jobs::submit(
-                &mut state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(&mut state, call, caller, op))
         }
         (Sub::Template(id, action), &Method::GET) => {
             pair_remote(array, id)?;
@@ -242,13 +236,7 @@ pub(crate) async fn handle_pairs(
                 }
             });
             let mut state = array.lock();
-            Ok(Reply::Job(jobs::submit(
-                &mut state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(&mut state, call, caller, op))
         }
         (Sub::Unknown, _) => Err(ApiError::unknown_url()),
         _ => Err(ApiError::method_not_allowed(&call.method)),
@@ -297,13 +285,7 @@ pub(crate) async fn handle_groups(
                 Step::ok(state.object_path(&format!("remote-mirror-copygroups/{id}")))
             });
             let mut state = array.lock();
-            Ok(Reply::Job(jobs::submit(
-                &mut state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(&mut state, call, caller, op))
         }
         (Sub::Template(id, action), &Method::GET) => {
             group_remote(array, id)?;
@@ -346,13 +328,7 @@ pub(crate) async fn handle_groups(
                 Step::ok(state.object_path(&format!("remote-mirror-copygroups/{id}")))
             });
             let mut state = array.lock();
-            Ok(Reply::Job(jobs::submit(
-                &mut state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(&mut state, call, caller, op))
         }
         (Sub::Unknown, _) => Err(ApiError::unknown_url()),
         _ => Err(ApiError::method_not_allowed(&call.method)),

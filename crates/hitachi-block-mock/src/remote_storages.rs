@@ -8,7 +8,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::params::Fields;
 use crate::remote_auth::{self, remote_token};
 use crate::request::Call;
@@ -152,13 +152,7 @@ async fn register(array: &Array, call: &Call, caller: &Caller) -> Result<Reply, 
         }
         Err(error) => Step::err(error.clone()),
     });
-    Ok(Reply::Job(jobs::submit(
-        &mut state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(&mut state, call, caller, op))
 }
 
 async fn deregister(
@@ -214,11 +208,5 @@ async fn deregister(
         }
         Step::ok(state.object_path(&format!("remote-storages/{sdid}")))
     });
-    Ok(Reply::Job(jobs::submit(
-        &mut state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(&mut state, call, caller, op))
 }

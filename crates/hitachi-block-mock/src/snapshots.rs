@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorCode};
-use crate::jobs::{self, JobKind, OpCtx, Step};
+use crate::jobs::{self, OpCtx, Step};
 use crate::ldevs::{MAX_LDEV_ID, undefined};
 use crate::pair_status::{PairStatus, Timed};
 use crate::params::{Fields, check_name, query_u64, split_id};
@@ -115,13 +115,7 @@ pub(crate) fn handle_pairs(
                 }
                 Step::ok(state.object_path(&format!("snapshots/{},{}", key.0, key.1)))
             });
-            Ok(Reply::Job(jobs::submit(
-                state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(state, call, caller, op))
         }
         (Sub::Template(id, action), &Method::GET) => {
             parse_id(id)
@@ -146,13 +140,7 @@ pub(crate) fn handle_pairs(
                     Err(error) => Step::err(error),
                 }
             });
-            Ok(Reply::Job(jobs::submit(
-                state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(state, call, caller, op))
         }
         (Sub::Unknown, _) => Err(ApiError::unknown_url()),
         _ => Err(ApiError::method_not_allowed(&call.method)),
@@ -213,13 +201,7 @@ pub(crate) fn handle_groups(
                 state.snapshots.pairs.retain(|_, p| p.group != name);
                 Step::ok(state.object_path(&format!("snapshot-groups/{name}")))
             });
-            Ok(Reply::Job(jobs::submit(
-                state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(state, call, caller, op))
         }
         (Sub::Template(name, action), &Method::GET) => {
             if members(state, name).is_empty() {
@@ -256,13 +238,7 @@ pub(crate) fn handle_groups(
                 }
                 Step::ok(state.object_path(&format!("snapshot-groups/{name}")))
             });
-            Ok(Reply::Job(jobs::submit(
-                state,
-                call,
-                caller,
-                JobKind::default(),
-                op,
-            )))
+            Ok(jobs::reply(state, call, caller, op))
         }
         (Sub::Unknown, _) => Err(ApiError::unknown_url()),
         _ => Err(ApiError::method_not_allowed(&call.method)),
@@ -373,13 +349,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
             Err(error) => Step::err(error),
         },
     );
-    Ok(Reply::Job(jobs::submit(
-        state,
-        call,
-        caller,
-        JobKind::default(),
-        op,
-    )))
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn copy_speed(fields: &Fields<'_>) -> Result<(), ApiError> {
