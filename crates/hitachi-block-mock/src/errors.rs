@@ -322,6 +322,15 @@ impl ApiError {
                 message_id,
             } => (message_id, ErrorCode::ssb(ssb1, ssb2)),
             JobFailure::ReturnCode { code, message_id } => (message_id, ErrorCode::rc(code)),
+            JobFailure::Retry { message_id } => {
+                let mut error = Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    message_id,
+                    "The operation failed as requested by the test; retry it.",
+                );
+                "RETRY".clone_into(&mut error.0.solution_type);
+                return error;
+            }
         };
         let mut error = Self::storage("The operation failed as requested by the test.", code);
         error.0.message_id.clone_from(message_id);

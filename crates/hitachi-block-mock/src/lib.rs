@@ -144,6 +144,12 @@ pub enum JobFailure {
         /// The message ID, e.g. `KART30000-E`.
         message_id: String,
     },
+    /// An error without an error code whose `solutionType` is `RETRY`: the server says
+    /// the same request may succeed later (reference §16.2).
+    Retry {
+        /// The message ID, e.g. `KART30000-E`.
+        message_id: String,
+    },
 }
 
 /// One mock storage system on a [`MockServer`].

@@ -243,48 +243,57 @@ impl HostGroups<'_> {
         self.session.get_json(&self.path(&format!("/{id}"))).await
     }
 
-    /// Creates a host group and waits for its job.
-    pub async fn create_job(&self, spec: &CreateHostGroup) -> Result<Job, Error> {
-        spec.validate()?;
-        let path = self.path("");
-        Change::json(self.session, Method::POST, path, Some(spec)).await
+    /// Creates a host group; the change's result is its job.
+    pub fn create_job(&self, spec: &CreateHostGroup) -> Change<Job> {
+        Change::build(self.session, || {
+            spec.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                self.path(""),
+                Some(spec),
+            ))
+        })
     }
 
-    /// Creates a host group and returns its id (from the job's affected resources).
-    pub async fn create(&self, spec: &CreateHostGroup) -> Result<HostGroupId, Error> {
-        let job = self.create_job(spec).await?;
-        let created = job.resources().into_iter().find_map(|r| match r {
-            AffectedResource::HostGroup { port, number } => Some(HostGroupId { port, number }),
-            _ => None,
-        });
-        match (created, spec.host_group_number) {
-            (Some(id), _) => Ok(id),
-            (None, Some(n)) => Ok(HostGroupId::new(&spec.port_id, n)),
-            (None, None) => Err(HitachiError::Unexpected {
-                what: format!("host group creation job {} names no host group", job.job_id),
-            }
-            .into()),
-        }
+    /// Creates a host group; the change's result is its id, as the job's
+    /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
+    /// none, even when the request gave the number).
+    pub fn create(&self, spec: &CreateHostGroup) -> Change<HostGroupId> {
+        self.create_job(spec).map(|job| {
+            job.affected("host group", |r| match r {
+                AffectedResource::HostGroup { port, number } => Some(HostGroupId { port, number }),
+                _ => None,
+            })
+        })
     }
 
     /// Deletes a host group (with its WWNs and LUN paths).
-    pub async fn delete(&self, id: &HostGroupId) -> Result<Job, Error> {
-        id.validate()?;
-        let path = self.path(&format!("/{id}"));
-        Change::json::<()>(self.session, Method::DELETE, path, None).await
+    pub fn delete(&self, id: &HostGroupId) -> Change<Job> {
+        Change::build(self.session, || {
+            id.validate()?;
+            Ok(Change::json::<()>(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{id}")),
+                None,
+            ))
+        })
     }
 
     /// Sets the host mode (and options): `PUT host-groups/{id}` with
     /// `{"hostMode": ..., "hostModeOptions": [...]}`.
-    pub async fn set_host_mode(
-        &self,
-        id: &HostGroupId,
-        change: &HostModeChange,
-    ) -> Result<Job, Error> {
-        id.validate()?;
-        change.validate()?;
-        let path = self.path(&format!("/{id}"));
-        Change::json(self.session, Method::PUT, path, Some(change)).await
+    pub fn set_host_mode(&self, id: &HostGroupId, change: &HostModeChange) -> Change<Job> {
+        Change::build(self.session, || {
+            id.validate()?;
+            change.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::PUT,
+                self.path(&format!("/{id}")),
+                Some(change),
+            ))
+        })
     }
 }
 
@@ -409,34 +418,41 @@ impl HostWwns<'_> {
         list_data(self.session, request).await
     }
 
-    /// Registers a WWN in a host group and returns its id.
-    pub async fn add(&self, host_group: &HostGroupId, wwn: &str) -> Result<HostWwnId, Error> {
-        host_group.validate()?;
-        let id = HostWwnId::new(host_group, wwn)?;
-        let body = AddHostWwn {
-            host_wwn: &id.wwn,
-            port_id: &id.port,
-            host_group_number: id.host_group_number,
-        };
-        let path = self.path("");
-        let job = Change::json(self.session, Method::POST, path, Some(&body)).await?;
-        // The server's id wins when it names one; it is the same WWN either way.
-        Ok(job
-            .resources()
-            .into_iter()
-            .find_map(|r| match r {
-                AffectedResource::HostWwn(id) => Some(id),
-                _ => None,
-            })
-            .unwrap_or(id))
+    /// Registers a WWN in a host group; the change's result is its id, as the job's
+    /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
+    /// none).
+    pub fn add(&self, host_group: &HostGroupId, wwn: &str) -> Change<HostWwnId> {
+        Change::build(self.session, || {
+            host_group.validate()?;
+            let id = HostWwnId::new(host_group, wwn)?;
+            let body = AddHostWwn {
+                host_wwn: &id.wwn,
+                port_id: &id.port,
+                host_group_number: id.host_group_number,
+            };
+            Ok(
+                Change::json(self.session, Method::POST, self.path(""), Some(&body)).map(|job| {
+                    job.affected("host WWN", |r| match r {
+                        AffectedResource::HostWwn(id) => Some(id),
+                        _ => None,
+                    })
+                }),
+            )
+        })
     }
 
     /// Removes a WWN from its host group.
-    pub async fn remove(&self, id: &HostWwnId) -> Result<Job, Error> {
-        id.host_group().validate()?;
-        normalize_wwn(&id.wwn)?;
-        let path = self.path(&format!("/{id}"));
-        Change::json::<()>(self.session, Method::DELETE, path, None).await
+    pub fn remove(&self, id: &HostWwnId) -> Change<Job> {
+        Change::build(self.session, || {
+            id.host_group().validate()?;
+            normalize_wwn(&id.wwn)?;
+            Ok(Change::json::<()>(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{id}")),
+                None,
+            ))
+        })
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Every call that changes the storage system returns a [`Change`]. Awaiting it sends the
 //! request (with `Response-Job-Status: Completed`), waits for the job and returns the
-//! result; [`Change::submit`] returns as soon as the server accepted the request, with the
-//! job to record (its id and URL) and a [`Submitted`] to wait on later:
+//! result; [`Change::submit`] sends it without that header, so it returns as soon as the
+//! server accepted the request, with the job to record (its id and URL) and a
+//! [`Submitted`] to wait on later:
 //!
 //! ```no_run
 //! # async fn demo(session: storkit_hitachi_block::Session) -> Result<(), storkit_core::Error> {
@@ -432,13 +433,20 @@ impl<T: Send + 'static> Change<T> {
         }
     }
 
-    /// Sends the request and returns once the server accepted it (the 202 and its job),
-    /// without waiting for the job. Retries of the request itself happen here, within the
-    /// change's budget.
+    /// Sends the request and returns as soon as the server accepted it (the 202 and its
+    /// job), without waiting for the job: the request goes without
+    /// `Response-Job-Status: Completed`, so the server does not hold its answer until the
+    /// job ends. Retries of the request itself happen here, within the change's budget.
     pub async fn submit(self) -> Result<Submitted<T>, Error> {
+        self.send_first(Hold::No).await
+    }
+
+    /// The first send; with [`Hold::UntilDone`] the server may hold its answer until the
+    /// job has ended (what `.await` wants: fewer polls).
+    async fn send_first(self, hold: Hold) -> Result<Submitted<T>, Error> {
         let make = self.prepare.await?;
         let budget = RetryBudget::start();
-        let (job, method, path) = send(&self.session, &make, &budget).await?;
+        let (job, method, path) = send(&self.session, &make, &budget, hold).await?;
         Ok(Submitted {
             session: self.session,
             make,
@@ -458,7 +466,7 @@ impl<T: Send + 'static> IntoFuture for Change<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.submit().await?.wait().await })
+        Box::pin(async move { self.send_first(Hold::UntilDone).await?.wait().await })
     }
 }
 
@@ -471,17 +479,29 @@ impl<T> fmt::Debug for Change<T> {
     }
 }
 
-/// One send of a change: the request with `Response-Job-Status: Completed`, its retries
-/// in `budget`, and the job of the 202.
+/// Whether a send asks the server to hold its answer until the job has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Answer at once (a bare submit).
+    No,
+    /// `Response-Job-Status: Completed`, with the client's job timeout.
+    UntilDone,
+}
+
+/// One send of a change: the request (held by the server until the job ends, or not, as
+/// `hold` says), its retries in `budget`, and the job of the 202.
 async fn send(
     session: &Session,
     make: &MakeRequest,
     budget: &RetryBudget,
+    hold: Hold,
 ) -> Result<(Job, Method, String), Error> {
-    let request = make()?
-        .header(RESPONSE_JOB_STATUS, "Completed")
-        .timeout(session.client().inner.job_timeout)
-        .retry_budget(budget);
+    let mut request = make()?.retry_budget(budget);
+    if hold == Hold::UntilDone {
+        request = request
+            .header(RESPONSE_JOB_STATUS, "Completed")
+            .timeout(session.client().inner.job_timeout);
+    }
     let (method, path) = (request.method().clone(), request.path().to_owned());
     let response = check(session.send(request).await?)?;
     match Job::from_body(response.body()) {
@@ -510,8 +530,8 @@ pub struct Submitted<T> {
 }
 
 impl<T> Submitted<T> {
-    /// The job as the server returned it with the 202 (its `jobId` and `self`). With
-    /// `Response-Job-Status: Completed` it may already be finished.
+    /// The job as the server returned it with the 202 (its `jobId` and `self`); usually
+    /// not finished yet.
     pub fn job(&self) -> &Job {
         &self.job
     }
@@ -551,7 +571,8 @@ impl<T> Submitted<T> {
                     }
                     tracing::info!(error = %e, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "job failed on a transient condition; sending the request again");
                     tokio::time::sleep(wait).await;
-                    let (job, _, _) = send(&self.session, &self.make, &self.budget).await?;
+                    let (job, _, _) =
+                        send(&self.session, &self.make, &self.budget, Hold::UntilDone).await?;
                     self.job = job;
                     self.sends += 1;
                 }

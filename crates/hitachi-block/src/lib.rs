@@ -58,11 +58,14 @@
 //!   64-session limit (503) is waited out with backoff. [`Session::close`] discards; a
 //!   session dropped open is discarded in the background; [`HitachiClient::with_session`]
 //!   discards on success, error and cancellation.
-//! - **Jobs** ([`Job`]): every asynchronous call sends `Response-Job-Status: Completed` and
-//!   polls the job as a fallback with the core poller ([`PollPolicy::seeds`] reproduces the
+//! - **Jobs** ([`Job`]): every change is a [`Change`]: awaited, it sends
+//!   `Response-Job-Status: Completed` and polls the job as a fallback with the core poller ([`PollPolicy::seeds`] reproduces the
 //!   samples: 1 s, doubling, 120 s cap, 10 polls). A failed job is
 //!   [`HitachiError::JobFailed`] with the message id, SSB1/SSB2 or return code.
-//!   `affectedResources` resolve to [`AffectedResource`]s.
+//!   `affectedResources` resolve to [`AffectedResource`]s; a create returns the id its job
+//!   names, never one computed from the request ([`HitachiError::NoAffectedResource`]).
+//!   [`Change::submit`] returns the job as soon as the server accepted it, to record or
+//!   print, and [`Submitted::wait`] waits for it later.
 //! - **Retries** ([`HitachiClassifier`]): lock busy (KART40050/51/52-E, SSB 2E11/2205,
 //!   2E11/2207, EX_EACCES), server busy (KART00003-E), `solutionType: RETRY`, 503, 500 with
 //!   an HTML body and blank 200 are retried within the client's limits; KART30013-E and the
@@ -114,7 +117,7 @@ pub use remote_copy::{
     CreateRemoteCopyPair, RemoteCopyGroup, RemoteCopyGroupId, RemoteCopyGroups, RemoteCopyPair,
     RemoteCopyPairId, RemoteCopyPairs, ReplicationType,
 };
-pub use snapshots::{CreateSnapshot, Snapshot, SnapshotId, Snapshots};
+pub use snapshots::{AfterRestore, CreateSnapshot, Snapshot, SnapshotId, Snapshots};
 
 #[cfg(test)]
 mod testing;

@@ -196,47 +196,50 @@ impl Luns<'_> {
         self.session.get_json(&self.path(&format!("/{id}"))).await
     }
 
-    /// Maps an LDEV and waits for the job.
-    pub async fn map_job(&self, spec: &MapLun) -> Result<Job, Error> {
-        spec.validate()?;
-        let path = self.path("");
-        Change::json(self.session, Method::POST, path, Some(spec)).await
+    /// Maps an LDEV; the change's result is its job.
+    pub fn map_job(&self, spec: &MapLun) -> Change<Job> {
+        Change::build(self.session, || {
+            spec.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                self.path(""),
+                Some(spec),
+            ))
+        })
     }
 
-    /// Maps an LDEV and returns the LUN's id (from the job's affected resources).
-    pub async fn map(&self, spec: &MapLun) -> Result<LunId, Error> {
-        let job = self.map_job(spec).await?;
-        let created = job.resources().into_iter().find_map(|r| match r {
-            AffectedResource::Lun {
-                port,
-                host_group,
-                lun,
-            } => Some(LunId {
-                port,
-                host_group_number: host_group,
-                lun,
-            }),
-            _ => None,
-        });
-        match (created, spec.lun) {
-            (Some(id), _) => Ok(id),
-            (None, Some(lun)) => Ok(LunId {
-                port: spec.port_id.clone(),
-                host_group_number: spec.host_group_number,
-                lun,
-            }),
-            (None, None) => Err(HitachiError::Unexpected {
-                what: format!("LUN mapping job {} names no LUN", job.job_id),
-            }
-            .into()),
-        }
+    /// Maps an LDEV; the change's result is the LUN's id, as the job's
+    /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
+    /// none, even when the request gave the LUN number).
+    pub fn map(&self, spec: &MapLun) -> Change<LunId> {
+        self.map_job(spec).map(|job| {
+            job.affected("LUN", |r| match r {
+                AffectedResource::Lun {
+                    port,
+                    host_group,
+                    lun,
+                } => Some(LunId {
+                    port,
+                    host_group_number: host_group,
+                    lun,
+                }),
+                _ => None,
+            })
+        })
     }
 
     /// Removes a LUN path (the LDEV stays).
-    pub async fn unmap(&self, id: &LunId) -> Result<Job, Error> {
-        id.validate()?;
-        let path = self.path(&format!("/{id}"));
-        Change::json::<()>(self.session, Method::DELETE, path, None).await
+    pub fn unmap(&self, id: &LunId) -> Change<Job> {
+        Change::build(self.session, || {
+            id.validate()?;
+            Ok(Change::json::<()>(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{id}")),
+                None,
+            ))
+        })
     }
 }
 

@@ -339,28 +339,29 @@ impl Snapshots<'_> {
             .object_path(&format!("/snapshots{rest}"))
     }
 
-    /// Creates a snapshot and waits for its job.
-    pub async fn create_job(&self, spec: &CreateSnapshot) -> Result<Job, Error> {
-        spec.validate()?;
-        let path = self.path("");
-        Change::json(self.session, Method::POST, path, Some(spec)).await
+    /// Creates a snapshot; the change's result is its job.
+    pub fn create_job(&self, spec: &CreateSnapshot) -> Change<Job> {
+        Change::build(self.session, || {
+            spec.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                self.path(""),
+                Some(spec),
+            ))
+        })
     }
 
-    /// Creates a snapshot and returns its id (from the job's affected resources).
-    pub async fn create(&self, spec: &CreateSnapshot) -> Result<SnapshotId, Error> {
-        let job = self.create_job(spec).await?;
-        let created = job.resources().into_iter().find_map(|r| match r {
-            AffectedResource::Snapshot { pvol, mu } => Some(SnapshotId::new(pvol, mu)),
-            _ => None,
-        });
-        match (created, spec.mu_number) {
-            (Some(id), _) => Ok(id),
-            (None, Some(mu)) => Ok(SnapshotId::new(spec.pvol_ldev_id, mu)),
-            (None, None) => Err(HitachiError::Unexpected {
-                what: format!("snapshot creation job {} names no snapshot", job.job_id),
-            }
-            .into()),
-        }
+    /// Creates a snapshot; the change's result is its id, as the job's
+    /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
+    /// none, even when the request gave the mirror unit).
+    pub fn create(&self, spec: &CreateSnapshot) -> Change<SnapshotId> {
+        self.create_job(spec).map(|job| {
+            job.affected("snapshot", |r| match r {
+                AffectedResource::Snapshot { pvol, mu } => Some(SnapshotId::new(pvol, mu)),
+                _ => None,
+            })
+        })
     }
 
     /// The snapshots of a P-VOL, or the one of an S-VOL.
@@ -380,48 +381,79 @@ impl Snapshots<'_> {
         self.session.get_json(&self.path(&format!("/{id}"))).await
     }
 
-    async fn invoke(
-        &self,
-        id: SnapshotId,
-        action: &str,
-        body: Option<serde_json::Value>,
-    ) -> Result<Job, Error> {
-        id.validate()?;
-        let path = self.path(&format!("/{id}/actions/{action}/invoke"));
-        Change::json(self.session, Method::POST, path, body.as_ref()).await
+    fn invoke(&self, id: SnapshotId, action: &str, body: Option<serde_json::Value>) -> Change<Job> {
+        Change::build(self.session, || {
+            id.validate()?;
+            Ok(Change::json(
+                self.session,
+                Method::POST,
+                self.path(&format!("/{id}/actions/{action}/invoke")),
+                body.as_ref(),
+            ))
+        })
     }
 
     /// Stores the snapshot data (split): `POST .../actions/split/invoke`, no body (the
     /// documented example sends an empty one).
-    pub async fn split(&self, id: SnapshotId) -> Result<Job, Error> {
-        self.invoke(id, "split", None).await
+    pub fn split(&self, id: SnapshotId) -> Change<Job> {
+        self.invoke(id, "split", None)
     }
 
     /// Discards the snapshot data and pairs the volumes again (resync), no body.
-    pub async fn resync(&self, id: SnapshotId) -> Result<Job, Error> {
-        self.invoke(id, "resync", None).await
+    pub fn resync(&self, id: SnapshotId) -> Change<Job> {
+        self.invoke(id, "resync", None)
     }
 
-    /// Writes the snapshot data back to the P-VOL. With `auto_split`, the body is
-    /// `{"parameters": {"autoSplit": ...}}` (Cinder sends `true`, so the pair is split
-    /// again once restored); without it, no body.
-    pub async fn restore(&self, id: SnapshotId, auto_split: Option<bool>) -> Result<Job, Error> {
-        let body = auto_split.map(|a| serde_json::json!({ "parameters": { "autoSplit": a } }));
-        self.invoke(id, "restore", body).await
+    /// Writes the snapshot data back to the P-VOL; `after` says what becomes of the pair
+    /// once restored (Cinder asks for [`AfterRestore::Split`]).
+    pub fn restore(&self, id: SnapshotId, after: AfterRestore) -> Change<Job> {
+        self.invoke(id, "restore", after.body())
     }
 
     /// Turns the snapshot into a full copy: `{"parameters": {"copySpeed": ...}}`, or no
     /// body for the server's default speed (medium).
-    pub async fn clone_pair(&self, id: SnapshotId, speed: Option<CopySpeed>) -> Result<Job, Error> {
+    pub fn clone_pair(&self, id: SnapshotId, speed: Option<CopySpeed>) -> Change<Job> {
         let body = speed.map(|s| serde_json::json!({ "parameters": { "copySpeed": s } }));
-        self.invoke(id, "clone", body).await
+        self.invoke(id, "clone", body)
     }
 
     /// Deletes a snapshot (`DELETE snapshots/{pvol},{mu}`).
-    pub async fn delete(&self, id: SnapshotId) -> Result<Job, Error> {
-        id.validate()?;
-        let path = self.path(&format!("/{id}"));
-        Change::json::<()>(self.session, Method::DELETE, path, None).await
+    pub fn delete(&self, id: SnapshotId) -> Change<Job> {
+        Change::build(self.session, || {
+            id.validate()?;
+            Ok(Change::json::<()>(
+                self.session,
+                Method::DELETE,
+                self.path(&format!("/{id}")),
+                None,
+            ))
+        })
+    }
+}
+
+/// What becomes of a Thin Image pair once [`Snapshots::restore`] has written the snapshot
+/// back to the P-VOL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AfterRestore {
+    /// Whatever the server does by default (no body is sent).
+    #[default]
+    ServerDefault,
+    /// Split again, keeping the snapshot (`{"parameters": {"autoSplit": true}}`, as Cinder
+    /// sends it).
+    Split,
+    /// Stay paired (`{"parameters": {"autoSplit": false}}`).
+    StayPaired,
+}
+
+impl AfterRestore {
+    fn body(self) -> Option<serde_json::Value> {
+        let auto_split = match self {
+            AfterRestore::ServerDefault => return None,
+            AfterRestore::Split => true,
+            AfterRestore::StayPaired => false,
+        };
+        Some(serde_json::json!({ "parameters": { "autoSplit": auto_split } }))
     }
 }
 
@@ -546,7 +578,7 @@ mod tests {
         );
         snaps.split(id).await.unwrap();
         snaps.resync(id).await.unwrap();
-        snaps.restore(id, Some(true)).await.unwrap();
+        snaps.restore(id, AfterRestore::Split).await.unwrap();
         snaps.delete(id).await.unwrap();
         session.close().await.unwrap();
         let seen: Vec<String> = fake

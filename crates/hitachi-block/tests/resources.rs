@@ -13,6 +13,7 @@ use futures_core::Stream;
 use storkit_core::poll::{Backoff, PollPolicy};
 use storkit_core::secrecy::ExposeSecret;
 use storkit_core::{ErrorKind, Request, RetryPolicy, TlsPolicy};
+use storkit_hitachi_block::AfterRestore;
 use storkit_hitachi_block::host_groups::HostModeChange;
 use storkit_hitachi_block::ldevs::LdevOption;
 use storkit_hitachi_block::local_copy::PairStatus;
@@ -574,10 +575,13 @@ async fn thin_image_snapshots() {
     snapshot_settles(&s, id, PairStatus::Pair).await;
 
     // Restore needs a split pair: from PAIR it is refused (412), and not retried.
-    let err = snaps.restore(id, None).await.unwrap_err();
+    let err = snaps
+        .restore(id, AfterRestore::ServerDefault)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err:?}");
     snaps.split(id).await.unwrap();
-    snaps.restore(id, Some(true)).await.unwrap();
+    snaps.restore(id, AfterRestore::Split).await.unwrap();
     let status = snaps.get(id).await.unwrap().status.unwrap();
     assert!(
         matches!(status, PairStatus::Rcpy | PairStatus::Psus),
