@@ -142,12 +142,14 @@ async fn steps(
     let rs: RemoteStorage = l.get_json(&affected).await?;
     // Python's str(None) for a field the server sent as null.
     let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "None".to_owned());
+    let number = |v: Option<u64>| v.map_or_else(|| "None".to_owned(), |n| n.to_string());
+    let port = rs.rest_server_port.map(u64::from);
     println!("STORAGE DEVICE ID : {}", rs.storage_device_id);
     println!("DKC TYPE : {}", text(&rs.dkc_type));
     println!("REST SERVER IP : {}", text(&rs.rest_server_ip));
-    println!("REST SERVER PORT : {}", text(&rs.rest_server_port));
+    println!("REST SERVER PORT : {}", number(port));
     println!("MODEL : {}", text(&rs.model));
-    println!("SERIAL NUMBER : {}", text(&rs.serial_number));
+    println!("SERIAL NUMBER : {}", number(rs.serial_number));
     Ok(())
 }
 

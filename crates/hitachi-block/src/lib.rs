@@ -66,10 +66,14 @@
 //!   names, never one computed from the request ([`HitachiError::NoAffectedResource`]).
 //!   [`Change::submit`] returns the job as soon as the server accepted it, to record or
 //!   print, and [`Submitted::wait`] waits for it later.
-//! - **Retries** ([`HitachiClassifier`]): lock busy (KART40050/51/52-E, SSB 2E11/2205,
-//!   2E11/2207, EX_EACCES), server busy (KART00003-E), `solutionType: RETRY`, 503, 500 with
-//!   an HTML body and blank 200 are retried within the client's limits; KART30013-E and the
-//!   no-retry SSB list never are.
+//! - **Retries** ([`HitachiClassifier`], [`RetryWaits`]), as Cinder orders them: lock
+//!   busy (KART40050/51/52-E, SSB 2E11/2205, 2E11/2207, EX_EACCES) up to 7200 s, checked
+//!   before the no-retry list; server busy (KART00003-E) 7200 s; another LDEV mapped
+//!   (B958/0947) 600 s; HTTP 500 and 503 600 s; anything else retryable (`solutionType:
+//!   RETRY`, a blank 200, 502/504 on idempotent requests) 30 s; every figure configurable.
+//!   KART30013-E and the no-retry SSB list are never retried. The waits are measured from
+//!   the start of the change, and a job that failed on one of these is sent again within
+//!   the same budget: one budget per change, never one inside another.
 //! - **Errors**: every method returns [`storkit_core::Error`]; the Hitachi detail is a
 //!   [`HitachiError`] ([`HitachiErrorExt::hitachi`], [`HitachiErrorExt::api_error`]).
 //!
@@ -79,36 +83,31 @@ mod classifier;
 mod client;
 mod decode;
 pub mod error;
+pub mod host_groups;
 pub mod jobs;
+pub mod ldevs;
 pub mod local_copy;
+pub mod locks;
+pub mod luns;
 mod names;
+pub mod pools;
+pub mod ports;
+pub mod remote_copy;
 pub mod remote_storage;
 mod session;
+pub mod snapshots;
 pub mod storage_id;
+pub mod storages;
 pub mod version;
 
 pub use classifier::{HitachiClassifier, RetryWaits};
 pub use client::{HitachiClient, HitachiClientBuilder, StorageSelector, StorageSummary, UrlForm};
 pub use error::{ApiError, HitachiError, HitachiErrorExt};
-pub use jobs::{AffectedResource, Change, Job, JobState, JobStatus, Submitted};
-pub use session::{REMOTE_AUTHORIZATION, RESPONSE_JOB_STATUS, Session};
-pub use storage_id::StorageDeviceId;
-pub use storkit_core::{Error, ErrorKind, TlsPolicy};
-pub use version::ApiVersion;
-pub mod ldevs;
-pub mod storages;
-pub use ldevs::{CreateLdev, Ldev, LdevId, LdevQuery, Ldevs};
-pub use storages::StorageDetail;
-pub mod host_groups;
-pub mod locks;
-pub mod luns;
-pub mod pools;
-pub mod ports;
-pub mod remote_copy;
-pub mod snapshots;
 pub use host_groups::{
     CreateHostGroup, HostGroup, HostGroupId, HostGroups, HostWwn, HostWwnId, HostWwns,
 };
+pub use jobs::{AffectedResource, Change, Job, JobState, JobStatus, Submitted};
+pub use ldevs::{CreateLdev, Ldev, LdevId, LdevQuery, Ldevs};
 pub use locks::{ResourceLock, lock_both};
 pub use luns::{Lun, LunId, Luns, MapLun};
 pub use pools::{ChangePool, CreatePool, Pool, PoolType, PoolVolumes, Pools};
@@ -117,7 +116,12 @@ pub use remote_copy::{
     CreateRemoteCopyPair, RemoteCopyGroup, RemoteCopyGroupId, RemoteCopyGroups, RemoteCopyPair,
     RemoteCopyPairId, RemoteCopyPairs, ReplicationType,
 };
+pub use session::{REMOTE_AUTHORIZATION, RESPONSE_JOB_STATUS, Session};
 pub use snapshots::{AfterRestore, CreateSnapshot, Snapshot, SnapshotId, Snapshots};
+pub use storage_id::StorageDeviceId;
+pub use storages::StorageDetail;
+pub use storkit_core::{Error, ErrorKind, TlsPolicy};
+pub use version::ApiVersion;
 
 #[cfg(test)]
 mod testing;

@@ -71,16 +71,17 @@ pub struct RemoteStorage {
     /// Its REST server address.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub rest_server_ip: Option<String>,
-    /// Its REST server port (sent as a number or a numeric string).
-    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
-    pub rest_server_port: Option<String>,
+    /// Its REST server port (sent as a number or a numeric string; `None` for anything
+    /// else).
+    #[serde(default, deserialize_with = "crate::decode::lenient_number")]
+    pub rest_server_port: Option<u16>,
     /// Its model.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub model: Option<String>,
-    /// Its serial number as the server sent it (a number or a numeric string, both kept
-    /// as text); [`RemoteStorage::serial`] reads it as a number.
-    #[serde(default, deserialize_with = "crate::decode::lenient_text")]
-    pub serial_number: Option<String>,
+    /// Its serial number (sent as a number or a numeric string, reference §4; `None` for
+    /// anything else).
+    #[serde(default, deserialize_with = "crate::decode::lenient_number")]
+    pub serial_number: Option<u64>,
     /// Controller 1's address.
     #[serde(default, deserialize_with = "crate::decode::lenient_text")]
     pub ctl1_ip: Option<String>,
@@ -90,14 +91,6 @@ pub struct RemoteStorage {
     /// Communication modes.
     #[serde(default, deserialize_with = "crate::decode::lenient_vec")]
     pub communication_modes: Vec<CommunicationMode>,
-}
-
-impl RemoteStorage {
-    /// The serial number as a number: `None` when the server sent none, or something that
-    /// is not a non-negative integer (`serialNumber` arrives as `420000` or `"420000"`).
-    pub fn serial(&self) -> Option<u64> {
-        self.serial_number.as_deref()?.trim().parse().ok()
-    }
 }
 
 /// Remote storage systems registered on a session's storage system.
@@ -216,9 +209,8 @@ mod tests {
             serde_json::json!({"storageDeviceId":"886000420000","restServerIp":"192.0.2.200","restServerPort":443})
         );
         let rs: RemoteStorage = serde_json::from_str(r#"{"storageDeviceId":"886000420000","dkcType":"Remote","restServerPort":"443","serialNumber":420000,"model":"VSP G900","communicationModes":[{"communicationMode":"lanConnectionMode"}]}"#).unwrap();
-        assert_eq!(rs.rest_server_port.as_deref(), Some("443"));
-        assert_eq!(rs.serial_number.as_deref(), Some("420000"));
-        assert_eq!(rs.serial(), Some(420_000));
+        assert_eq!(rs.rest_server_port, Some(443));
+        assert_eq!(rs.serial_number, Some(420_000));
     }
 
     #[test]
@@ -229,11 +221,11 @@ mod tests {
             ))
             .unwrap()
         };
-        assert_eq!(decode("420000").serial(), Some(420_000));
-        assert_eq!(decode(r#""420000""#).serial(), Some(420_000));
-        assert_eq!(decode(r#"" 420000 ""#).serial(), Some(420_000));
+        assert_eq!(decode("420000").serial_number, Some(420_000));
+        assert_eq!(decode(r#""420000""#).serial_number, Some(420_000));
+        assert_eq!(decode(r#"" 420000 ""#).serial_number, Some(420_000));
         for odd in ["-1", "4.2", r#""abc""#, "null", "[1]", "true"] {
-            assert_eq!(decode(odd).serial(), None, "{odd}");
+            assert_eq!(decode(odd).serial_number, None, "{odd}");
         }
     }
 }

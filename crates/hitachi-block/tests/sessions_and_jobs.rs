@@ -94,11 +94,8 @@ async fn seed_000_register_remote_storage() {
     let registered: RemoteStorage = ls.get_json(&affected).await.unwrap();
     assert_eq!(registered.storage_device_id, "886000420000");
     assert_eq!(registered.model.as_deref(), Some("VSP G900"));
-    assert_eq!(registered.serial_number.as_deref(), Some("420000"));
-    assert_eq!(
-        registered.rest_server_port.as_deref(),
-        Some(port.to_string().as_str())
-    );
+    assert_eq!(registered.serial_number, Some(420_000));
+    assert_eq!(registered.rest_server_port, Some(port));
     // The list names the local system too (dkcType Local), as the REST server does.
     let listed = ls.remote_storages().list().await.unwrap();
     assert!(listed.iter().any(|r| r.storage_device_id == "886000420000"));
