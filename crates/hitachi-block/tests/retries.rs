@@ -422,3 +422,46 @@ async fn a_create_whose_job_names_nothing_is_a_typed_error_never_the_requested_i
     faults.clear();
     s.close().await.unwrap();
 }
+
+/// A caller's own error type, as an automation tool would have one.
+#[derive(Debug)]
+enum ToolError {
+    Storage(storkit_hitachi_block::Error),
+    Refused(&'static str),
+}
+
+impl From<storkit_hitachi_block::Error> for ToolError {
+    fn from(e: storkit_hitachi_block::Error) -> Self {
+        ToolError::Storage(e)
+    }
+}
+
+#[tokio::test]
+async fn with_session_takes_the_callers_own_error_type() {
+    let array = mock(8).await;
+    let c = client(&array, RetryWaits::default()).await;
+    // The tool's own refusal passes through as itself; the session is discarded.
+    let result: Result<(), ToolError> = c
+        .with_session(|s| async move {
+            let ldev = s.ldevs().get(347).await?;
+            if ldev.ldev_id == 347 {
+                return Err(ToolError::Refused("LDEV 347 is the seed's P-VOL"));
+            }
+            Ok(())
+        })
+        .await;
+    assert!(matches!(result, Err(ToolError::Refused(_))), "{result:?}");
+    assert_eq!(array.live_sessions(), 0);
+    // A storage error converts into the tool's type.
+    let result: Result<(), ToolError> = c
+        .with_session(|s| async move {
+            s.ldevs().get(70_000).await?;
+            Ok(())
+        })
+        .await;
+    match result {
+        Err(ToolError::Storage(e)) => assert_eq!(e.kind(), ErrorKind::Config, "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(array.live_sessions(), 0);
+}
