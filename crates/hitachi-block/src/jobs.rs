@@ -39,6 +39,7 @@ use storkit_core::{Error, Request, RetryBudget};
 
 use crate::error::{ApiError, HitachiError};
 use crate::host_groups::HostWwnId;
+use crate::ldevs::LdevId;
 use crate::local_copy::{LocalCloneGroupId, LocalClonePairId};
 use crate::remote_copy::{RemoteCopyGroupId, RemoteCopyPairId};
 use crate::session::{RESPONSE_JOB_STATUS, Session, check};
@@ -627,7 +628,7 @@ fn outcome(job: Job, method: &Method, path: &str) -> Result<Job, Error> {
 #[non_exhaustive]
 pub enum AffectedResource {
     /// `.../ldevs/{id}`.
-    Ldev(u32),
+    Ldev(LdevId),
     /// `.../local-clone-copypairs/{id}`.
     LocalClonePair(LocalClonePairId),
     /// `.../local-clone-copygroups/{id}`.
@@ -659,7 +660,7 @@ pub enum AffectedResource {
     /// `.../snapshots/{pvol},{mu}`.
     Snapshot {
         /// P-VOL LDEV id.
-        pvol: u32,
+        pvol: LdevId,
         /// Mirror unit number.
         mu: u32,
     },
@@ -678,7 +679,7 @@ impl AffectedResource {
         let parts: Vec<&str> = id.split(',').collect();
         let num = |s: &str| s.parse::<u32>().ok();
         let parsed = match (collection, parts.as_slice()) {
-            ("ldevs", [n]) => num(n).map(AffectedResource::Ldev),
+            ("ldevs", [n]) => n.parse().ok().map(AffectedResource::Ldev),
             ("local-clone-copypairs", _) => id.parse().ok().map(AffectedResource::LocalClonePair),
             ("local-clone-copygroups", _) => id.parse().ok().map(AffectedResource::LocalCloneGroup),
             ("remote-storages", _) => id.parse().ok().map(AffectedResource::RemoteStorage),
@@ -699,7 +700,7 @@ impl AffectedResource {
                 }),
                 _ => None,
             },
-            ("snapshots", [p, m]) => match (num(p), num(m)) {
+            ("snapshots", [p, m]) => match (p.parse().ok(), num(m)) {
                 (Some(pvol), Some(mu)) => Some(AffectedResource::Snapshot { pvol, mu }),
                 _ => None,
             },
@@ -721,7 +722,7 @@ mod tests {
         let ok = Job::from_body(br#"{"jobId":43,"self":"/ConfigurationManager/v1/objects/storages/800000058068/jobs/43","userId":"u","status":"Completed","state":"Succeeded","createdTime":"2020-11-16T15:20:17Z","affectedResources":["/ConfigurationManager/v1/objects/storages/800000058068/ldevs/40962"]}"#).unwrap();
         assert!(ok.is_finished());
         assert_eq!(ok.state, JobState::Succeeded);
-        assert_eq!(ok.resources(), vec![AffectedResource::Ldev(40962)]);
+        assert_eq!(ok.resources(), vec![AffectedResource::Ldev(40962.into())]);
         assert_eq!(ok.first_resource_id(), Some("40962"));
 
         let failed = Job::from_body(br#"{"jobId":1,"status":"Completed","state":"Failed","error":{"errorCode":{"SSB1":"B958","SSB2":"015A"}}}"#).unwrap();
@@ -763,7 +764,10 @@ mod tests {
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/snapshots/100,3")),
-            AffectedResource::Snapshot { pvol: 100, mu: 3 }
+            AffectedResource::Snapshot {
+                pvol: 100.into(),
+                mu: 3
+            }
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/remote-storages/886000420000")),

@@ -1,8 +1,10 @@
 //! LDEVs (logical devices): list in pages or as a stream, get, create, delete, expand,
 //! label.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
@@ -15,11 +17,68 @@ use crate::error::HitachiError;
 use crate::jobs::{AffectedResource, Change, Job};
 use crate::session::Session;
 
-/// An LDEV number, decimal as the API writes it (`ldevId`).
-pub type LdevId = u32;
+/// An LDEV number, decimal as the API writes it (`ldevId`): `LdevId::from(347)`, or a
+/// plain `347` wherever a call takes `impl Into<LdevId>`. Numbers above [`MAX_LDEV_ID`]
+/// are refused before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LdevId(u32);
+
+impl LdevId {
+    /// The number.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
+    /// The number after this one, unless this is [`MAX_LDEV_ID`].
+    pub fn next(self) -> Option<LdevId> {
+        (self < MAX_LDEV_ID).then_some(LdevId(self.0 + 1))
+    }
+}
+
+impl From<u32> for LdevId {
+    fn from(id: u32) -> Self {
+        LdevId(id)
+    }
+}
+
+impl From<LdevId> for u32 {
+    fn from(id: LdevId) -> Self {
+        id.0
+    }
+}
+
+impl PartialEq<u32> for LdevId {
+    fn eq(&self, other: &u32) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Display for LdevId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl FromStr for LdevId {
+    type Err = HitachiError;
+
+    /// A decimal LDEV number, at most [`MAX_LDEV_ID`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let id = s
+            .parse::<u32>()
+            .map(LdevId)
+            .map_err(|_| HitachiError::InvalidInput {
+                what: "LDEV id",
+                reason: format!("{s:?} is not a decimal number"),
+            })?;
+        check_ldev_id(id)?;
+        Ok(id)
+    }
+}
 
 /// The largest LDEV number (CU:LDEV is 16 bits; Cinder's `_MAX_LDEV_ID`).
-pub const MAX_LDEV_ID: LdevId = 65535;
+pub const MAX_LDEV_ID: LdevId = LdevId(65535);
 
 /// The largest `count` of one `GET ldevs` page (reference §14).
 pub const MAX_PAGE: u32 = 16384;
@@ -78,8 +137,8 @@ impl LdevQuery {
     }
 
     /// Starts at this LDEV number.
-    pub fn head(mut self, id: LdevId) -> Self {
-        self.head_ldev_id = Some(id);
+    pub fn head(mut self, id: impl Into<LdevId>) -> Self {
+        self.head_ldev_id = Some(id.into());
         self
     }
 
@@ -329,15 +388,15 @@ impl CreateLdev {
     }
 
     /// Uses this LDEV number.
-    pub fn ldev_id(mut self, id: LdevId) -> Self {
-        self.ldev_id = Some(id);
+    pub fn ldev_id(mut self, id: impl Into<LdevId>) -> Self {
+        self.ldev_id = Some(id.into());
         self
     }
 
     /// Lets the server pick a free number in `start..=end`.
-    pub fn in_range(mut self, start: LdevId, end: LdevId) -> Self {
-        self.start_ldev_id = Some(start);
-        self.end_ldev_id = Some(end);
+    pub fn in_range(mut self, start: impl Into<LdevId>, end: impl Into<LdevId>) -> Self {
+        self.start_ldev_id = Some(start.into());
+        self.end_ldev_id = Some(end.into());
         self
     }
 
@@ -540,7 +599,8 @@ impl<'a> Ldevs<'a> {
     }
 
     /// One LDEV.
-    pub async fn get(&self, id: LdevId) -> Result<Ldev, Error> {
+    pub async fn get(&self, id: impl Into<LdevId>) -> Result<Ldev, Error> {
+        let id = id.into();
         check_ldev_id(id)?;
         self.session.get_json(&self.path(&format!("/{id}"))).await
     }
@@ -571,7 +631,8 @@ impl<'a> Ldevs<'a> {
     }
 
     /// Deletes an LDEV.
-    pub fn delete(&self, id: LdevId) -> Change<Job> {
+    pub fn delete(&self, id: impl Into<LdevId>) -> Change<Job> {
+        let id = id.into();
         Change::build(self.session, || {
             check_ldev_id(id)?;
             Ok(Change::json::<()>(
@@ -585,7 +646,8 @@ impl<'a> Ldevs<'a> {
 
     /// Deletes a data-reduction LDEV whose reduced data would otherwise block the delete
     /// (`{"isDataReductionDeleteForceExecute": true}`, as Cinder does).
-    pub fn force_delete(&self, id: LdevId) -> Change<Job> {
+    pub fn force_delete(&self, id: impl Into<LdevId>) -> Change<Job> {
+        let id = id.into();
         Change::build(self.session, || {
             check_ldev_id(id)?;
             let body = serde_json::json!({ "isDataReductionDeleteForceExecute": true });
@@ -600,7 +662,8 @@ impl<'a> Ldevs<'a> {
 
     /// Sets the label (`PUT ldevs/{id}` with `{"label": ...}`; up to 32 characters, empty
     /// to clear).
-    pub fn set_label(&self, id: LdevId, label: &str) -> Change<Job> {
+    pub fn set_label(&self, id: impl Into<LdevId>, label: &str) -> Change<Job> {
+        let id = id.into();
         Change::build(self.session, || {
             check_ldev_id(id)?;
             check_label(label)?;
@@ -615,14 +678,15 @@ impl<'a> Ldevs<'a> {
     }
 
     /// Adds `additional` (e.g. `5G`) to an LDEV.
-    pub fn expand(&self, id: LdevId, additional: &str) -> Change<Job> {
+    pub fn expand(&self, id: impl Into<LdevId>, additional: &str) -> Change<Job> {
         self.expand_with(id, &ExpandLdev::by(additional))
     }
 
     /// Expands an LDEV: `POST ldevs/{id}/actions/expand/invoke` with
     /// `{"parameters": {"additionalByteFormatCapacity": ...}}`. The template is not
     /// fetched first: its parameters are documented, and Cinder sends them directly.
-    pub fn expand_with(&self, id: LdevId, spec: &ExpandLdev) -> Change<Job> {
+    pub fn expand_with(&self, id: impl Into<LdevId>, spec: &ExpandLdev) -> Change<Job> {
+        let id = id.into();
         Change::build(self.session, || {
             check_ldev_id(id)?;
             check_capacity(&spec.additional_byte_format_capacity)?;
@@ -664,10 +728,10 @@ fn next_head(head: LdevId, page_size: u32, page: &[Ldev]) -> Result<Option<LdevI
             what: format!("asked for LDEVs from {head}, got none above {last}"),
         });
     }
-    if page.len() < page_size as usize || last >= MAX_LDEV_ID {
+    if page.len() < page_size as usize {
         return Ok(None);
     }
-    Ok(Some(last + 1))
+    Ok(last.next())
 }
 
 impl Stream for LdevPages<'_> {
@@ -702,7 +766,7 @@ impl Stream for LdevPages<'_> {
                     return Poll::Ready(Some(Err(e)));
                 }
                 Ok(page) => {
-                    let head = this.query.head_ldev_id.unwrap_or(0);
+                    let head = this.query.head_ldev_id.unwrap_or(LdevId(0));
                     match next_head(head, this.page_size, &page) {
                         Ok(Some(next)) => this.query.head_ldev_id = Some(next),
                         Ok(None) => this.done = true,
@@ -813,7 +877,7 @@ mod tests {
         assert!(ok.clone().in_range(9, 1).validate().is_err());
         assert!(
             CreateLdev {
-                start_ldev_id: Some(1),
+                start_ldev_id: Some(1.into()),
                 ..ok
             }
             .validate()
@@ -875,14 +939,14 @@ mod tests {
     #[test]
     fn paging_rule() {
         let page: Vec<Ldev> = (0..3).map(ldev).collect();
-        assert_eq!(next_head(0, 3, &page).unwrap(), Some(3));
-        assert_eq!(next_head(0, 4, &page).unwrap(), None);
-        assert_eq!(next_head(0, 3, &[]).unwrap(), None);
+        assert_eq!(next_head(0.into(), 3, &page).unwrap(), Some(3.into()));
+        assert_eq!(next_head(0.into(), 4, &page).unwrap(), None);
+        assert_eq!(next_head(0.into(), 3, &[]).unwrap(), None);
         let sparse = vec![ldev(10), ldev(500), ldev(20)];
-        assert_eq!(next_head(5, 3, &sparse).unwrap(), Some(501));
-        assert!(next_head(600, 3, &sparse).is_err());
+        assert_eq!(next_head(5.into(), 3, &sparse).unwrap(), Some(501.into()));
+        assert!(next_head(600.into(), 3, &sparse).is_err());
         let top = vec![ldev(65534), ldev(65535)];
-        assert_eq!(next_head(65534, 2, &top).unwrap(), None);
+        assert_eq!(next_head(65534.into(), 2, &top).unwrap(), None);
     }
 
     fn next<S: Stream + Unpin>(s: &mut S) -> impl Future<Output = Option<S::Item>> + '_ {
@@ -1016,8 +1080,8 @@ mod tests {
         #[test]
         fn paging_always_moves_forward(head in 0u32..70_000, ids in prop::collection::vec(0u32..70_000, 0..20), size in 1u32..25) {
             let page: Vec<Ldev> = ids.iter().map(|&i| ldev(i)).collect();
-            if let Ok(Some(next)) = next_head(head, size, &page) {
-                prop_assert!(next > head);
+            if let Ok(Some(next)) = next_head(head.into(), size, &page) {
+                prop_assert!(next.get() > head);
                 prop_assert!(next <= MAX_LDEV_ID);
             }
         }

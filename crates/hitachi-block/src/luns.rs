@@ -137,11 +137,11 @@ pub struct MapLun {
 
 impl MapLun {
     /// Maps `ldev` into a host group under a LUN the server picks.
-    pub fn new(host_group: &HostGroupId, ldev: LdevId) -> Self {
+    pub fn new(host_group: &HostGroupId, ldev: impl Into<LdevId>) -> Self {
         MapLun {
             port_id: host_group.port.clone(),
             host_group_number: host_group.number,
-            ldev_id: ldev,
+            ldev_id: ldev.into(),
             lun: None,
         }
     }

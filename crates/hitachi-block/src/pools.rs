@@ -160,22 +160,27 @@ pub enum PoolVolumes {
 
 impl PoolVolumes {
     /// These LDEVs.
-    pub fn ldevs(ids: impl IntoIterator<Item = LdevId>) -> Self {
+    pub fn ldevs<I: Into<LdevId>>(ids: impl IntoIterator<Item = I>) -> Self {
         PoolVolumes::Ldevs {
-            ldev_ids: ids.into_iter().collect(),
+            ldev_ids: ids.into_iter().map(Into::into).collect(),
         }
     }
 
     /// The LDEVs `start..=end`.
-    pub fn range(start: LdevId, end: LdevId) -> Self {
-        PoolVolumes::Range { start, end }
+    pub fn range(start: impl Into<LdevId>, end: impl Into<LdevId>) -> Self {
+        PoolVolumes::Range {
+            start: start.into(),
+            end: end.into(),
+        }
     }
 
     /// The LDEV numbers named, in order (a range written out).
     pub fn to_ids(&self) -> Vec<LdevId> {
         match self {
             PoolVolumes::Ldevs { ldev_ids } => ldev_ids.clone(),
-            PoolVolumes::Range { start, end } => (*start..=*end).collect(),
+            PoolVolumes::Range { start, end } => {
+                (start.get()..=end.get()).map(LdevId::from).collect()
+            }
         }
     }
 
@@ -204,7 +209,7 @@ impl PoolVolumes {
                     return Err(invalid(format!("the range {start}-{end} is reversed")));
                 }
                 // Both at most MAX_LDEV_ID, so this neither overflows nor truncates.
-                (end - start) as usize + 1
+                (end.get() - start.get()) as usize + 1
             }
         };
         if count == 0 {
@@ -276,8 +281,11 @@ impl CreatePool {
     }
 
     /// Enables deduplication with these LDEVs as the deduplication system data volumes.
-    pub fn deduplication_volumes(mut self, ids: impl IntoIterator<Item = LdevId>) -> Self {
-        self.duplication_ldev_ids = Some(ids.into_iter().collect());
+    pub fn deduplication_volumes<I: Into<LdevId>>(
+        mut self,
+        ids: impl IntoIterator<Item = I>,
+    ) -> Self {
+        self.duplication_ldev_ids = Some(ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -872,7 +880,7 @@ mod tests {
             CreatePool::new(5, "é", PoolType::Hdp, PoolVolumes::ldevs([900])),
             CreatePool::new(5, " p", PoolType::Hdp, PoolVolumes::ldevs([900])),
             CreatePool::new(5, "p", PoolType::Rt, PoolVolumes::ldevs([900])),
-            CreatePool::new(5, "p", PoolType::Hdp, PoolVolumes::ldevs([])),
+            CreatePool::new(5, "p", PoolType::Hdp, PoolVolumes::ldevs::<LdevId>([])),
             CreatePool::new(5, "p", PoolType::Hdp, PoolVolumes::ldevs([900, 900])),
             CreatePool::new(5, "p", PoolType::Hdp, PoolVolumes::ldevs([70_000])),
             CreatePool::new(5, "p", PoolType::Hdp, PoolVolumes::range(10, 9)),
@@ -883,7 +891,7 @@ mod tests {
             ok().warning_threshold(90).depletion_threshold(80),
             CreatePool::new(5, "p", PoolType::Hti, PoolVolumes::ldevs([900]))
                 .depletion_threshold(80),
-            ok().deduplication_volumes([]),
+            ok().deduplication_volumes::<LdevId>([]),
             ok().deduplication_volumes([900]),
         ];
         for spec in bad {
@@ -995,7 +1003,12 @@ mod tests {
         );
         // Refused before sending.
         assert!(pools.change(5, &ChangePool::new()).await.is_err());
-        assert!(pools.expand(5, &PoolVolumes::ldevs([])).await.is_err());
+        assert!(
+            pools
+                .expand(5, &PoolVolumes::ldevs::<LdevId>([]))
+                .await
+                .is_err()
+        );
         assert!(pools.delete(MAX_POOL_ID + 1).await.is_err());
         session.close().await.unwrap();
         let seen: Vec<String> = fake

@@ -273,16 +273,16 @@ impl CreateRemoteCopyPair {
         remote: &StorageDeviceId,
         copy_group: &str,
         pair: &str,
-        pvol: LdevId,
-        svol: LdevId,
+        pvol: impl Into<LdevId>,
+        svol: impl Into<LdevId>,
     ) -> Self {
         CreateRemoteCopyPair {
             copy_group_name: copy_group.to_owned(),
             copy_pair_name: pair.to_owned(),
             replication_type: kind,
             remote_storage_device_id: remote.to_string(),
-            pvol_ldev_id: pvol,
-            svol_ldev_id: svol,
+            pvol_ldev_id: pvol.into(),
+            svol_ldev_id: svol.into(),
             is_new_group_creation: true,
             path_group_id: None,
             local_device_group_name: None,
@@ -305,18 +305,18 @@ impl CreateRemoteCopyPair {
         remote: &StorageDeviceId,
         copy_group: &str,
         pair: &str,
-        pvol: LdevId,
-        svol: LdevId,
+        pvol: impl Into<LdevId>,
+        svol: impl Into<LdevId>,
     ) -> Self {
         Self::new(ReplicationType::Tc, remote, copy_group, pair, pvol, svol)
     }
 
     /// A Universal Replicator pair in a new copy group, with its journals.
-    pub fn ur(
+    pub fn ur<P: Into<LdevId>, S: Into<LdevId>>(
         remote: &StorageDeviceId,
         copy_group: &str,
         pair: &str,
-        (pvol, svol): (LdevId, LdevId),
+        (pvol, svol): (P, S),
         (pvol_journal, svol_journal): (u32, u32),
     ) -> Self {
         Self::new(ReplicationType::Ur, remote, copy_group, pair, pvol, svol)
@@ -324,11 +324,11 @@ impl CreateRemoteCopyPair {
     }
 
     /// A global-active device pair in a new copy group, with its quorum disk.
-    pub fn gad(
+    pub fn gad<P: Into<LdevId>, S: Into<LdevId>>(
         remote: &StorageDeviceId,
         copy_group: &str,
         pair: &str,
-        (pvol, svol): (LdevId, LdevId),
+        (pvol, svol): (P, S),
         quorum_disk_id: u32,
     ) -> Self {
         Self::new(ReplicationType::Gad, remote, copy_group, pair, pvol, svol)
@@ -1045,7 +1045,7 @@ mod tests {
         );
         assert!(
             CreateRemoteCopyPair {
-                pvol_ldev_id: 65536,
+                pvol_ldev_id: 65536.into(),
                 ..tc
             }
             .validate()

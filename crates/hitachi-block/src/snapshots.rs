@@ -31,9 +31,9 @@ pub struct SnapshotId {
 
 impl SnapshotId {
     /// Snapshot `mu_number` of `pvol`.
-    pub fn new(pvol_ldev_id: LdevId, mu_number: u32) -> Self {
+    pub fn new(pvol_ldev_id: impl Into<LdevId>, mu_number: u32) -> Self {
         SnapshotId {
-            pvol_ldev_id,
+            pvol_ldev_id: pvol_ldev_id.into(),
             mu_number,
         }
     }
@@ -60,7 +60,7 @@ impl FromStr for SnapshotId {
         };
         let (pvol, mu) = s.split_once(',').ok_or_else(fail)?;
         let id = SnapshotId::new(
-            parse_number(pvol).ok_or_else(fail)?,
+            LdevId::from(parse_number(pvol).ok_or_else(fail)?),
             parse_number(mu).ok_or_else(fail)?,
         );
         id.validate().map_err(|_| fail())?;
@@ -133,11 +133,11 @@ pub struct CreateSnapshot {
 
 impl CreateSnapshot {
     /// A snapshot of `pvol` in group `group`, its data in pool `pool`.
-    pub fn new(group: &str, pool: u32, pvol: LdevId) -> Self {
+    pub fn new(group: &str, pool: u32, pvol: impl Into<LdevId>) -> Self {
         CreateSnapshot {
             snapshot_group_name: group.to_owned(),
             snapshot_pool_id: pool,
-            pvol_ldev_id: pvol,
+            pvol_ldev_id: pvol.into(),
             svol_ldev_id: None,
             mu_number: None,
             is_consistency_group: None,
@@ -152,7 +152,12 @@ impl CreateSnapshot {
 
     /// Cinder's snapshot: mapped to `svol`, split at once, cascadable, data reduction
     /// mismatches allowed.
-    pub fn cinder_snapshot(group: &str, pool: u32, pvol: LdevId, svol: LdevId) -> Self {
+    pub fn cinder_snapshot(
+        group: &str,
+        pool: u32,
+        pvol: impl Into<LdevId>,
+        svol: impl Into<LdevId>,
+    ) -> Self {
         CreateSnapshot::new(group, pool, pvol)
             .svol(svol)
             .auto_split(true)
@@ -161,7 +166,13 @@ impl CreateSnapshot {
     }
 
     /// A clone of `pvol` into `svol`, copied automatically at `speed`.
-    pub fn clone_of(group: &str, pool: u32, pvol: LdevId, svol: LdevId, speed: CopySpeed) -> Self {
+    pub fn clone_of(
+        group: &str,
+        pool: u32,
+        pvol: impl Into<LdevId>,
+        svol: impl Into<LdevId>,
+        speed: CopySpeed,
+    ) -> Self {
         CreateSnapshot {
             is_clone: Some(true),
             clones_automation: Some(true),
@@ -171,8 +182,8 @@ impl CreateSnapshot {
     }
 
     /// Maps the snapshot to an S-VOL.
-    pub fn svol(mut self, svol: LdevId) -> Self {
-        self.svol_ldev_id = Some(svol);
+    pub fn svol(mut self, svol: impl Into<LdevId>) -> Self {
+        self.svol_ldev_id = Some(svol.into());
         self
     }
 
@@ -573,7 +584,7 @@ mod tests {
             .unwrap();
         assert_eq!(id, SnapshotId::new(100, 3));
         assert_eq!(
-            snaps.list(SnapshotFilter::Pvol(100)).await.unwrap()[0].id(),
+            snaps.list(SnapshotFilter::Pvol(100.into())).await.unwrap()[0].id(),
             id
         );
         snaps.split(id).await.unwrap();

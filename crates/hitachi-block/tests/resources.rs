@@ -182,7 +182,7 @@ async fn ldev_pages_and_stream() {
         .list_page(&LdevQuery::new().head(102).count(3))
         .await
         .unwrap();
-    let ids: Vec<u32> = page.iter().map(|l| l.ldev_id).collect();
+    let ids: Vec<u32> = page.iter().map(|l| l.ldev_id.get()).collect();
     assert_eq!(ids, [102, 103, 104]);
     assert!(page[0].is_defined() && page[1].is_defined() && !page[2].is_defined());
     assert_eq!(page[0].label.as_deref(), Some("seed-102"));
@@ -194,7 +194,7 @@ async fn ldev_pages_and_stream() {
         .list_page(&LdevQuery::new().count(16384).option(LdevOption::Defined))
         .await
         .unwrap();
-    let defined: BTreeSet<u32> = defined.iter().map(|l| l.ldev_id).collect();
+    let defined: BTreeSet<u32> = defined.iter().map(|l| l.ldev_id.get()).collect();
     assert_eq!(defined, SEED_LDEVS.into_iter().collect());
 
     // The stream walks pages of 5: 100..=200, 201..=350, 351..=352 (a short page ends it).
@@ -311,7 +311,7 @@ async fn ldev_lifecycle() {
 
     for gone in [id, explicit] {
         ldevs.delete(gone).await.unwrap();
-        assert!(!array.ldev_exists(gone));
+        assert!(!array.ldev_exists(gone.get()));
         // A free number still answers 200, as "NOT DEFINED" (reference §13; Cinder relies
         // on it), so the LDEV reads as undefined rather than as 404.
         let freed = ldevs.get(gone).await.unwrap();
@@ -455,7 +455,7 @@ async fn host_groups_wwns_and_luns() {
     let second = luns.map(&MapLun::new(&hg, 101).lun(7)).await.unwrap();
     assert_eq!(second.lun, 7);
     let listed = luns.list(&hg).await.unwrap();
-    let mapped: Vec<(u32, u32)> = listed.iter().map(|l| (l.lun, l.ldev_id)).collect();
+    let mapped: Vec<(u32, u32)> = listed.iter().map(|l| (l.lun, l.ldev_id.get())).collect();
     assert_eq!(mapped, [(0, 100), (7, 101)]);
     assert_eq!(listed[0].id(), lun);
     assert_eq!(listed[0].host_mode.as_deref(), Some("VMWARE_EX"));
@@ -528,17 +528,21 @@ async fn thin_image_snapshots() {
     let key = id.to_string();
     assert_eq!(array.pair_status(&key).unwrap().0, "PAIR");
 
-    let listed = snaps.list(SnapshotFilter::Pvol(347)).await.unwrap();
+    let listed = snaps.list(SnapshotFilter::Pvol(347.into())).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id(), id);
-    assert_eq!(listed[0].svol_ldev_id, Some(349));
+    assert_eq!(listed[0].svol_ldev_id, Some(349.into()));
     assert_eq!(
-        snaps.list(SnapshotFilter::Svol(349)).await.unwrap().len(),
+        snaps
+            .list(SnapshotFilter::Svol(349.into()))
+            .await
+            .unwrap()
+            .len(),
         1
     );
     assert!(
         snaps
-            .list(SnapshotFilter::Pvol(348))
+            .list(SnapshotFilter::Pvol(348.into()))
             .await
             .unwrap()
             .is_empty()
@@ -601,7 +605,11 @@ async fn thin_image_snapshots() {
         Some(PairStatus::Psus)
     );
     assert_eq!(
-        snaps.list(SnapshotFilter::Pvol(347)).await.unwrap().len(),
+        snaps
+            .list(SnapshotFilter::Pvol(347.into()))
+            .await
+            .unwrap()
+            .len(),
         2
     );
 
@@ -615,7 +623,7 @@ async fn thin_image_snapshots() {
     }
     assert!(
         snaps
-            .list(SnapshotFilter::Pvol(347))
+            .list(SnapshotFilter::Pvol(347.into()))
             .await
             .unwrap()
             .is_empty()
@@ -702,7 +710,10 @@ async fn remote_copy_tc_ur_gad() {
     assert_eq!(id, tc.pair_id());
     let pair = pairs.get(&rs, &id).await.unwrap();
     assert_eq!(pair.replication_type.as_deref(), Some("TC"));
-    assert_eq!((pair.pvol_ldev_id, pair.svol_ldev_id), (349, 349));
+    assert_eq!(
+        (pair.pvol_ldev_id.get(), pair.svol_ldev_id.get()),
+        (349, 349)
+    );
     assert_eq!(
         pair.remote_storage_device_id.as_deref(),
         Some("886000420000")
@@ -1064,7 +1075,7 @@ async fn job_failures_through_resource_calls() {
     assert_eq!(count("POST", "/snapshots") - before, 1);
     assert!(
         s.snapshots()
-            .list(SnapshotFilter::Pvol(347))
+            .list(SnapshotFilter::Pvol(347.into()))
             .await
             .unwrap()
             .is_empty()
