@@ -85,6 +85,9 @@ pub(crate) struct Job {
     op: Option<Op>,
     /// A failure armed by `fail_next_job`, used instead of running the operation.
     forced: Option<ApiError>,
+    /// Armed by `drop_affected_resources_next_job`: the job reports no affected
+    /// resources, whatever its operation changed.
+    hide_affected: bool,
     outcome: Option<Result<Vec<String>, ApiError>>,
     completed_at: Option<Instant>,
 }
@@ -181,6 +184,7 @@ pub(crate) fn submit(
         .then(|| state.pending_failure.take())
         .flatten()
         .map(|(_, failure)| ApiError::from_failure(&failure));
+    let hide_affected = std::mem::take(&mut state.hide_affected_next);
     state.jobs.by_id.insert(
         id,
         Job {
@@ -197,6 +201,7 @@ pub(crate) fn submit(
             kind,
             op: Some(op),
             forced,
+            hide_affected,
             outcome: None,
             completed_at: None,
         },
@@ -309,7 +314,7 @@ pub(crate) fn job_json(state: &State, id: u64, now: Instant) -> Option<Value> {
             "requestBody": job.request_body,
         },
         "affectedResources": match &job.outcome {
-            Some(Ok(affected)) => affected.clone(),
+            Some(Ok(affected)) if !job.hide_affected => affected.clone(),
             _ => Vec::new(),
         },
     });

@@ -76,6 +76,7 @@
 //! - the resource-group lock, per session;
 //! - error bodies as §9 describes them, and test hooks: [`HitachiMock::fail_next_job`],
 //!   [`HitachiMock::fail_next_job_on`], [`HitachiMock::inject_error`],
+//!   [`HitachiMock::drop_affected_resources_next_job`], [`HitachiMock::suspend_pair`],
 //!   [`HitachiMock::expire_all_sessions`], and the kit's faults through
 //!   [`HitachiMock::server`].
 //!
@@ -238,6 +239,14 @@ impl HitachiMock {
     /// armed before.
     pub fn fail_next_job_on(&self, path_contains: &str, failure: JobFailure) {
         self.array.lock().pending_failure = Some((Some(path_contains.to_owned()), failure));
+    }
+
+    /// Makes the next asynchronous job report an empty `affectedResources` list, though
+    /// it runs and succeeds as usual (the object it creates does exist): for testing a
+    /// client that must not guess an id the job did not name. A mock-only behaviour; a
+    /// real server names what a successful job affected (reference §8.2).
+    pub fn drop_affected_resources_next_job(&self) {
+        self.array.lock().hide_affected_next = true;
     }
 
     /// Expires every session, as if `aliveTime` had passed: their next use gets 401.

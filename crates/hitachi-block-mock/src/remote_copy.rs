@@ -4,6 +4,12 @@
 //! Every request needs `Remote-Authorization`; changes have the token checked by the remote
 //! REST server registered for `remoteStorageDeviceId`. The S-VOL lives on the remote system,
 //! which the mock does not change: only the local side of each pair is modelled.
+//!
+//! `Job-Mode-Wait-Configuration-Change: NoWait`, which Cinder and Ansible send with remote
+//! copy changes (reference §7), is accepted and changes nothing here: its official
+//! definition is UNKNOWN. The kit's request log keeps it for tests to check.
+//! Takeover takes `{"parameters": {"mode": "forceSplit"}}` (reference §13); `mode` may be
+//! left out or null, any other value is a 400 (mock choice).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -619,7 +625,12 @@ fn parse_action(call: &Call, action: &str) -> Result<ActionParams, ApiError> {
     params.bool_opt("doDataSuspend")?;
     params.bool_opt("doSwapSvol")?;
     params.u32_in("copyPace", COPY_PACE)?;
-    params.str_opt("mode")?;
+    // The one takeover mode public sources name (reference §13, A4); unset is accepted as
+    // the template's null.
+    match params.str_opt("mode")? {
+        None | Some("forceSplit") => {}
+        Some(_) => return Err(ApiError::invalid("mode", "Specify forceSplit.")),
+    }
     Ok(ActionParams {
         action: action.to_owned(),
         takeover_svol: ssws || action == "takeover",

@@ -70,6 +70,8 @@ pub(crate) struct State {
     /// A failure armed by a test for the next job, or the next job whose request path
     /// contains the given text.
     pub(crate) pending_failure: Option<(Option<String>, JobFailure)>,
+    /// The next job reports no `affectedResources`, though it succeeds (a test hook).
+    pub(crate) hide_affected_next: bool,
     pub(crate) injected: Option<Injected>,
     pub(crate) pools: BTreeMap<u32, Pool>,
     pub(crate) ldevs: BTreeMap<u32, Ldev>,
@@ -103,6 +105,7 @@ impl State {
             jobs: Jobs::default(),
             lock: None,
             pending_failure: None,
+            hide_affected_next: false,
             injected: None,
             pools: BTreeMap::new(),
             ldevs: BTreeMap::new(),

@@ -9,6 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use storkit_core::{Error, ErrorKind, Phase};
 
+use crate::local_copy::PairStatus;
+
 /// The error object of the REST API (reference §9.1). Every field is optional: servers
 /// send different subsets, and `messageId` may arrive as `messageID`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +288,45 @@ pub enum HitachiError {
         /// What was wrong.
         what: String,
     },
+    /// The storage system of a remote session is not registered as a remote storage on
+    /// the local one (`GET remote-storages/{id}` found nothing): register it first
+    /// ([`RemoteStorages::register`](crate::remote_storage::RemoteStorages::register)).
+    #[error("storage system {remote} is not registered as a remote storage on {local}")]
+    RemoteStorageNotRegistered {
+        /// The local storageDeviceId.
+        local: String,
+        /// The remote storageDeviceId.
+        remote: String,
+    },
+    /// A pair waited for was suspended by a failure (`PSUE`) before it reached the status
+    /// waited for.
+    #[error(
+        "pair {pair} was suspended by a failure (P-VOL {}, S-VOL {}) while waiting for {wanted}",
+        status_text(pvol_status.as_ref()),
+        status_text(svol_status.as_ref())
+    )]
+    PairSuspended {
+        /// The pair's id.
+        pair: String,
+        /// The status waited for.
+        wanted: PairStatus,
+        /// The P-VOL's status as last seen.
+        pvol_status: Option<PairStatus>,
+        /// The S-VOL's status as last seen.
+        svol_status: Option<PairStatus>,
+    },
+    /// A pair waited for no longer exists (its GET answered 404).
+    #[error("pair {pair} no longer exists (waiting for {wanted})")]
+    PairGone {
+        /// The pair's id.
+        pair: String,
+        /// The status waited for.
+        wanted: PairStatus,
+    },
+}
+
+fn status_text(status: Option<&PairStatus>) -> &str {
+    status.map_or("unknown", PairStatus::as_str)
 }
 
 impl HitachiError {
@@ -307,6 +348,7 @@ impl HitachiError {
             HitachiError::Unexpected { .. } | HitachiError::NoAffectedResource { .. } => {
                 ErrorKind::Decode
             }
+            HitachiError::RemoteStorageNotRegistered { .. } => ErrorKind::NotFound,
             _ => ErrorKind::Vendor,
         };
         let phase = match kind {

@@ -66,6 +66,18 @@
 //!   names, never one computed from the request ([`HitachiError::NoAffectedResource`]).
 //!   [`Change::submit`] returns the job as soon as the server accepted it, to record or
 //!   print, and [`Submitted::wait`] waits for it later.
+//! - **Remote copy** ([`remote_copy`]): TrueCopy, Universal Replicator and global-active
+//!   device pairs and copy groups through a [`Remote`] handle, made once from a local and a
+//!   remote session by [`Session::remote`], which checks that the remote session is open,
+//!   on another storage system, and registered on this one (`GET remote-storages/{id}`).
+//!   Every request carries `Remote-Authorization`; create, delete, split, resync and
+//!   takeover also carry `Job-Mode-Wait-Configuration-Change: NoWait` as Cinder and
+//!   Ansible send it (official definition UNKNOWN; [`JobModeWait`] turns it off). Pair
+//!   statuses are waited for with the core poller
+//!   ([`RemoteCopyPairs::wait_for_status`], and
+//!   [`LocalCopyPairs::wait_for_status`](local_copy::LocalCopyPairs::wait_for_status) for
+//!   ShadowImage): `PSUE` is [`HitachiError::PairSuspended`], a vanished pair
+//!   [`HitachiError::PairGone`].
 //! - **Retries** ([`HitachiClassifier`], [`RetryWaits`]), as Cinder orders them: lock
 //!   busy (KART40050/51/52-E, SSB 2E11/2205, 2E11/2207, EX_EACCES) up to 7200 s, checked
 //!   before the no-retry list; server busy (KART00003-E) 7200 s; another LDEV mapped
@@ -79,6 +91,7 @@
 //!
 //! [`PollPolicy::seeds`]: storkit_core::poll::PollPolicy::seeds
 
+mod checks;
 mod classifier;
 mod client;
 mod decode;
@@ -90,6 +103,7 @@ pub mod local_copy;
 pub mod locks;
 pub mod luns;
 mod names;
+mod pair_wait;
 pub mod pools;
 pub mod ports;
 pub mod remote_copy;
@@ -101,20 +115,25 @@ pub mod storages;
 pub mod version;
 
 pub use classifier::{HitachiClassifier, RetryWaits};
-pub use client::{HitachiClient, HitachiClientBuilder, StorageSelector, StorageSummary, UrlForm};
+pub use client::{
+    HitachiClient, HitachiClientBuilder, JOB_MODE_WAIT_CONFIGURATION_CHANGE, JobModeWait,
+    StorageSelector, StorageSummary, UrlForm,
+};
 pub use error::{ApiError, HitachiError, HitachiErrorExt};
 pub use host_groups::{
     CreateHostGroup, HostGroup, HostGroupId, HostGroups, HostWwn, HostWwnId, HostWwns,
 };
 pub use jobs::{AffectedResource, Change, Job, JobState, JobStatus, Submitted};
 pub use ldevs::{CreateLdev, Ldev, LdevId, LdevQuery, Ldevs};
+pub use local_copy::PairStatus;
 pub use locks::{ResourceLock, lock_both};
 pub use luns::{Lun, LunId, Luns, MapLun};
 pub use pools::{ChangePool, CreatePool, Pool, PoolType, PoolVolumes, Pools};
 pub use ports::{Port, PortQuery, PortSettings, Ports};
 pub use remote_copy::{
-    CreateRemoteCopyPair, RemoteCopyGroup, RemoteCopyGroupId, RemoteCopyGroups, RemoteCopyPair,
-    RemoteCopyPairId, RemoteCopyPairs, ReplicationType,
+    CreateRemoteCopyPair, Remote, RemoteCopyGroup, RemoteCopyGroupId, RemoteCopyGroups,
+    RemoteCopyPair, RemoteCopyPairId, RemoteCopyPairs, RemoteResync, RemoteSplit, RemoteTakeover,
+    ReplicationType,
 };
 pub use session::{REMOTE_AUTHORIZATION, RESPONSE_JOB_STATUS, Session};
 pub use snapshots::{AfterRestore, CreateSnapshot, Snapshot, SnapshotId, Snapshots};

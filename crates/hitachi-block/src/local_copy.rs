@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
+use crate::checks::{copy_pace, join_id, split_id};
 use crate::error::HitachiError;
 use crate::jobs::{AffectedResource, Change, Job, json_request};
 use crate::names::check_name;
@@ -30,6 +31,9 @@ pub enum PairStatus {
     Psue,
     /// Restore in progress.
     Rcpy,
+    /// Split with the S-VOL writable, taken over from the S-VOL side (remote copy: a
+    /// takeover, or a split with `svolOperationMode: SSWS`; S-VOL value).
+    Ssws,
     /// Any other status, as the server wrote it.
     Other(String),
 }
@@ -45,6 +49,7 @@ impl PairStatus {
             "SSUS" => PairStatus::Ssus,
             "PSUE" => PairStatus::Psue,
             "RCPY" => PairStatus::Rcpy,
+            "SSWS" => PairStatus::Ssws,
             other => PairStatus::Other(other.to_owned()),
         }
     }
@@ -59,6 +64,7 @@ impl PairStatus {
             PairStatus::Ssus => "SSUS",
             PairStatus::Psue => "PSUE",
             PairStatus::Rcpy => "RCPY",
+            PairStatus::Ssws => "SSWS",
             PairStatus::Other(s) => s,
         }
     }
@@ -123,11 +129,12 @@ impl LocalClonePairId {
 
 impl fmt::Display for LocalClonePairId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{},{},{},{}",
-            self.copy_group, self.pvol_device_group, self.svol_device_group, self.pair
-        )
+        f.write_str(&join_id(&[
+            &self.copy_group,
+            &self.pvol_device_group,
+            &self.svol_device_group,
+            &self.pair,
+        ]))
     }
 }
 
@@ -135,18 +142,17 @@ impl FromStr for LocalClonePairId {
     type Err = HitachiError;
 
     fn from_str(s: &str) -> Result<Self, HitachiError> {
-        match s.split(',').collect::<Vec<_>>().as_slice() {
-            [g, p, v, n] if [g, p, v, n].iter().all(|x| !x.is_empty()) => Ok(LocalClonePairId {
-                copy_group: (*g).to_owned(),
-                pvol_device_group: (*p).to_owned(),
-                svol_device_group: (*v).to_owned(),
-                pair: (*n).to_owned(),
-            }),
-            _ => Err(HitachiError::InvalidInput {
-                what: "local clone copy pair id",
-                reason: format!("{s:?} is not group,pvolGroup,svolGroup,pair"),
-            }),
-        }
+        let [g, p, v, n] = split_id(
+            "local clone copy pair id",
+            "group,pvolGroup,svolGroup,pair",
+            s,
+        )?;
+        Ok(LocalClonePairId {
+            copy_group: g.to_owned(),
+            pvol_device_group: p.to_owned(),
+            svol_device_group: v.to_owned(),
+            pair: n.to_owned(),
+        })
     }
 }
 
@@ -174,11 +180,11 @@ impl LocalCloneGroupId {
 
 impl fmt::Display for LocalCloneGroupId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{},{},{}",
-            self.copy_group, self.pvol_device_group, self.svol_device_group
-        )
+        f.write_str(&join_id(&[
+            &self.copy_group,
+            &self.pvol_device_group,
+            &self.svol_device_group,
+        ]))
     }
 }
 
@@ -186,17 +192,12 @@ impl FromStr for LocalCloneGroupId {
     type Err = HitachiError;
 
     fn from_str(s: &str) -> Result<Self, HitachiError> {
-        match s.split(',').collect::<Vec<_>>().as_slice() {
-            [g, p, v] if [g, p, v].iter().all(|x| !x.is_empty()) => Ok(LocalCloneGroupId {
-                copy_group: (*g).to_owned(),
-                pvol_device_group: (*p).to_owned(),
-                svol_device_group: (*v).to_owned(),
-            }),
-            _ => Err(HitachiError::InvalidInput {
-                what: "local clone copy group id",
-                reason: format!("{s:?} is not group,pvolGroup,svolGroup"),
-            }),
-        }
+        let [g, p, v] = split_id("local clone copy group id", "group,pvolGroup,svolGroup", s)?;
+        Ok(LocalCloneGroupId {
+            copy_group: g.to_owned(),
+            pvol_device_group: p.to_owned(),
+            svol_device_group: v.to_owned(),
+        })
     }
 }
 
@@ -321,10 +322,8 @@ impl CreateLocalClonePair {
         if self.pvol_ldev_id == self.svol_ldev_id {
             return Err(invalid("the P-VOL and S-VOL must be different LDEVs"));
         }
-        if let Some(p) = self.copy_pace
-            && !(1..=15).contains(&p)
-        {
-            return Err(invalid("copy pace must be 1-15"));
+        if let Some(p) = self.copy_pace {
+            copy_pace(p)?;
         }
         Ok(())
     }
@@ -495,13 +494,7 @@ impl ActionOptions {
 
     fn apply(&self, template: &mut ActionTemplate) -> Result<(), HitachiError> {
         if let Some(p) = self.copy_pace {
-            if !(1..=15).contains(&p) {
-                return Err(HitachiError::InvalidInput {
-                    what: "copy pace",
-                    reason: format!("{p} is outside 1-15"),
-                });
-            }
-            template.set("copyPace", p);
+            template.set("copyPace", copy_pace(p)?);
         }
         if let Some(q) = self.quick_mode {
             template.set("quickMode", q);
@@ -558,6 +551,31 @@ impl LocalCopyPairs<'_> {
     /// One pair.
     pub async fn get(&self, id: &LocalClonePairId) -> Result<LocalClonePair, Error> {
         self.session.get_json(&self.path(&format!("/{id}"))).await
+    }
+
+    /// Waits until the pair shows `target` on both sides, polling its GET with the
+    /// client's poll policy ([`job_polling`](crate::HitachiClientBuilder::job_polling)),
+    /// the first time at once, and returns the pair as last read. `PAIR` means
+    /// `PAIR`/`PAIR`, a split (`PSUS`) means P-VOL `PSUS` and S-VOL `SSUS` (reference
+    /// §12.5), any other status the same on both sides.
+    ///
+    /// Fails with [`HitachiError::PairSuspended`] when the pair goes to `PSUE` first, with
+    /// [`HitachiError::PairGone`] when it no longer exists, and with an error of kind
+    /// [`Poll`](storkit_core::ErrorKind::Poll) when the policy's attempt limit or deadline
+    /// passes first.
+    pub async fn wait_for_status(
+        &self,
+        id: &LocalClonePairId,
+        target: PairStatus,
+    ) -> Result<LocalClonePair, Error> {
+        crate::pair_wait::wait_for_status(
+            self.session,
+            id.to_string(),
+            target,
+            || self.get(id),
+            |p: &LocalClonePair| (Some(&p.pvol_status), Some(&p.svol_status)),
+        )
+        .await
     }
 
     /// The pairs of a copy group. With `refresh`, the server re-reads the storage system
@@ -802,6 +820,12 @@ mod tests {
         let pair: LocalClonePair = serde_json::from_str(r#"{"localCloneCopypairId":"a,b,c,d","copyGroupName":"a","copyPairName":"d","pvolLdevId":1,"pvolStatus":"PSUS","svolLdevId":2,"svolStatus":"SSUS","extra":true}"#).unwrap();
         assert!(pair.pvol_status.is_split() && pair.svol_status.is_split());
         assert_eq!(PairStatus::parse("PFUL"), PairStatus::Other("PFUL".into()));
+        for s in [
+            "SMPL", "COPY", "PAIR", "PSUS", "SSUS", "PSUE", "RCPY", "SSWS", "PFUL",
+        ] {
+            assert_eq!(PairStatus::parse(s).as_str(), s);
+        }
+        assert_eq!(PairStatus::parse("SSWS"), PairStatus::Ssws);
         assert_eq!(pair.id().unwrap().pair, "d");
     }
 }

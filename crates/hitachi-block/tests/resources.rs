@@ -23,8 +23,8 @@ use storkit_hitachi_block::remote_storage::RegisterRemoteStorage;
 use storkit_hitachi_block::snapshots::SnapshotFilter;
 use storkit_hitachi_block::{
     CreateHostGroup, CreateLdev, CreateRemoteCopyPair, CreateSnapshot, HitachiClient, HitachiError,
-    HitachiErrorExt, HostGroupId, JobState, LdevQuery, MapLun, RemoteCopyGroupId, ReplicationType,
-    RetryWaits, Session, SnapshotId,
+    HitachiErrorExt, HostGroupId, JobState, LdevQuery, MapLun, Remote, RemoteCopyGroupId,
+    ReplicationType, RetryWaits, Session, SnapshotId,
 };
 use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock, JobFailure};
 use storkit_mock::{LoggedRequest, ServerConfig, TlsSettings};
@@ -651,25 +651,16 @@ fn remote_auth_header(e: &LoggedRequest) -> Option<String> {
 }
 
 async fn remote_pair_settles(
-    ls: &Session,
-    rs: &Session,
+    remote: &Remote<'_>,
     id: &storkit_hitachi_block::RemoteCopyPairId,
     want: PairStatus,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let status = ls
-            .remote_copy_pairs()
-            .get(rs, id)
-            .await
-            .unwrap()
-            .pvol_status;
-        if status.as_ref() == Some(&want) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{status:?}, waiting for {want}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let pair = remote
+        .pairs()
+        .wait_for_status(id, want.clone())
+        .await
+        .unwrap();
+    assert_eq!(pair.pvol_status, Some(want));
 }
 
 #[tokio::test]
@@ -701,14 +692,15 @@ async fn remote_copy_tc_ur_gad() {
     ls.remote_storages().register(&rs, &spec).await.unwrap();
 
     let log = local.server().log();
-    let pairs = ls.remote_copy_pairs();
+    let handle = ls.remote(&rs).await.unwrap();
+    let pairs = handle.pairs();
 
     // TrueCopy.
     let tc = CreateRemoteCopyPair::tc(&remote_id, "TC_G", "tc_349", 349, 349).copy_pace(3);
-    let id = pairs.create(&rs, &tc).await.unwrap();
+    let id = pairs.create(&tc).await.unwrap();
     assert_eq!(id.to_string(), "886000420000,TC_G,TC_GP_,TC_GS_,tc_349");
     assert_eq!(id, tc.pair_id());
-    let pair = pairs.get(&rs, &id).await.unwrap();
+    let pair = pairs.get(&id).await.unwrap();
     assert_eq!(pair.replication_type.as_deref(), Some("TC"));
     assert_eq!(
         (pair.pvol_ldev_id.get(), pair.svol_ldev_id.get()),
@@ -726,13 +718,13 @@ async fn remote_copy_tc_ur_gad() {
         matches!(status, PairStatus::Copy | PairStatus::Pair),
         "{status}"
     );
-    remote_pair_settles(&ls, &rs, &id, PairStatus::Pair).await;
+    remote_pair_settles(&handle, &id, PairStatus::Pair).await;
 
     pairs
-        .split(&rs, &id, &RemoteSplit::new(ReplicationType::Tc))
+        .split(&id, &RemoteSplit::new(ReplicationType::Tc))
         .await
         .unwrap();
-    let pair = pairs.get(&rs, &id).await.unwrap();
+    let pair = pairs.get(&id).await.unwrap();
     assert_eq!(
         (pair.pvol_status, pair.svol_status),
         (Some(PairStatus::Psus), Some(PairStatus::Ssus))
@@ -742,22 +734,18 @@ async fn remote_copy_tc_ur_gad() {
         Some(("PSUS".to_owned(), "SSUS".to_owned()))
     );
     pairs
-        .resync(
-            &rs,
-            &id,
-            &RemoteResync::new(ReplicationType::Tc).copy_pace(5),
-        )
+        .resync(&id, &RemoteResync::new(ReplicationType::Tc).copy_pace(5))
         .await
         .unwrap();
-    let status = pairs.get(&rs, &id).await.unwrap().pvol_status.unwrap();
+    let status = pairs.get(&id).await.unwrap().pvol_status.unwrap();
     assert!(
         matches!(status, PairStatus::Copy | PairStatus::Pair),
         "{status}"
     );
-    remote_pair_settles(&ls, &rs, &id, PairStatus::Pair).await;
+    remote_pair_settles(&handle, &id, PairStatus::Pair).await;
 
     // Groups: listed for the remote array, and the pair is in its group.
-    let groups = ls.remote_copy_groups().list(&rs).await.unwrap();
+    let groups = handle.groups().list().await.unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].copy_group_name, "TC_G");
     let group = RemoteCopyGroupId::with_default_groups(&remote_id, "TC_G");
@@ -765,46 +753,48 @@ async fn remote_copy_tc_ur_gad() {
         groups[0].remote_mirror_copy_group_id.as_deref(),
         Some(group.to_string().as_str())
     );
-    let members = pairs.list(&rs, &group).await.unwrap();
+    let members = pairs.list(&group).await.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].copy_pair_name, "tc_349");
 
     // Universal Replicator, split and resynchronised as a group.
     let ur = CreateRemoteCopyPair::ur(&remote_id, "UR_G", "ur_350", (350, 350), (0, 0));
-    let ur_id = pairs.create(&rs, &ur).await.unwrap();
-    let pair = pairs.get(&rs, &ur_id).await.unwrap();
+    let ur_id = pairs.create(&ur).await.unwrap();
+    let pair = pairs.get(&ur_id).await.unwrap();
     assert_eq!(pair.replication_type.as_deref(), Some("UR"));
     assert_eq!(
         (pair.pvol_journal_id, pair.svol_journal_id),
         (Some(0), Some(0))
     );
-    remote_pair_settles(&ls, &rs, &ur_id, PairStatus::Pair).await;
+    remote_pair_settles(&handle, &ur_id, PairStatus::Pair).await;
     let ur_group = ur_id.group();
-    ls.remote_copy_groups()
-        .split(&rs, &ur_group, &RemoteSplit::new(ReplicationType::Ur))
+    handle
+        .groups()
+        .split(&ur_group, &RemoteSplit::new(ReplicationType::Ur))
         .await
         .unwrap();
     assert_eq!(
-        pairs.get(&rs, &ur_id).await.unwrap().pvol_status,
+        pairs.get(&ur_id).await.unwrap().pvol_status,
         Some(PairStatus::Psus)
     );
-    ls.remote_copy_groups()
-        .resync(&rs, &ur_group, &RemoteResync::new(ReplicationType::Ur))
+    handle
+        .groups()
+        .resync(&ur_group, &RemoteResync::new(ReplicationType::Ur))
         .await
         .unwrap();
-    remote_pair_settles(&ls, &rs, &ur_id, PairStatus::Pair).await;
+    remote_pair_settles(&handle, &ur_id, PairStatus::Pair).await;
 
     // Global-active device, with its quorum disk and I/O modes.
-    let gad = CreateRemoteCopyPair::gad(&remote_id, "GAD_G", "gad_351", (351, 351), 0)
-        .initial_copy(false);
-    let gad_id = pairs.create(&rs, &gad).await.unwrap();
-    let pair = pairs.get(&rs, &gad_id).await.unwrap();
+    let gad =
+        CreateRemoteCopyPair::gad(&remote_id, "GAD_G", "gad_351", (351, 351), 0).no_initial_copy();
+    let gad_id = pairs.create(&gad).await.unwrap();
+    let pair = pairs.get(&gad_id).await.unwrap();
     assert_eq!(pair.replication_type.as_deref(), Some("GAD"));
     assert_eq!(pair.quorum_disk_id, Some(0));
     assert_eq!(pair.pvol_status, Some(PairStatus::Pair));
     assert_eq!(pair.pvol_io_mode.as_deref(), Some("L/M"));
     assert_eq!(pair.svol_io_mode.as_deref(), Some("L/M"));
-    assert_eq!(ls.remote_copy_groups().list(&rs).await.unwrap().len(), 3);
+    assert_eq!(handle.groups().list().await.unwrap().len(), 3);
 
     // Every remote copy request carried the remote session's token.
     let token = rs
@@ -848,21 +838,12 @@ async fn remote_copy_tc_ur_gad() {
     // A session of the wrong array is refused by the client, before sending ...
     let other_local = lc.open_session().await.unwrap();
     let before = log.len();
-    for err in [
-        pairs.get(&other_local, &id).await.unwrap_err(),
-        pairs
-            .split(&other_local, &id, &RemoteSplit::new(ReplicationType::Tc))
-            .await
-            .unwrap_err(),
-        pairs.delete(&other_local, &id).await.unwrap_err(),
-        pairs.create(&other_local, &tc).await.unwrap_err(),
-    ] {
-        assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
-        assert!(matches!(
-            err.hitachi(),
-            Some(HitachiError::InvalidInput { .. })
-        ));
-    }
+    let err = ls.remote(&other_local).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert!(matches!(
+        err.hitachi(),
+        Some(HitachiError::InvalidInput { .. })
+    ));
     assert_eq!(log.len(), before, "nothing sent with the wrong session");
     // ... and by the server, when a token of the wrong array does arrive.
     let wrong = other_local.remote_authorization().unwrap();
@@ -898,12 +879,12 @@ async fn remote_copy_tc_ur_gad() {
 
     // Delete all three.
     for gone in [&id, &ur_id, &gad_id] {
-        pairs.delete(&rs, gone).await.unwrap();
-        let err = pairs.get(&rs, gone).await.unwrap_err();
+        pairs.delete(gone).await.unwrap();
+        let err = pairs.get(gone).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
         assert_eq!(local.pair_status(&gone.to_string()), None);
     }
-    assert!(ls.remote_copy_groups().list(&rs).await.unwrap().is_empty());
+    assert!(handle.groups().list().await.unwrap().is_empty());
 
     close(&[&ls, &rs]).await;
     assert_eq!(local.live_sessions(), 0);

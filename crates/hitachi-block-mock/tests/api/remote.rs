@@ -344,3 +344,185 @@ async fn remote_copy_pair_lifecycle() {
         .await;
     assert_eq!(r.status, 404);
 }
+
+/// A TC pair `p_349` in group `TC_NEW` on 349, created without an initial copy (so `PAIR`
+/// at once); returns its path and id.
+async fn steady_tc_pair(local: &Api, token: &str, remote_auth: &str) -> (String, String) {
+    let r = local
+        .call(
+            Method::POST,
+            &local.obj("remote-mirror-copypairs"),
+            Some(token),
+            Some(json!({
+                "copyGroupName": "TC_NEW",
+                "copyPairName": "p_349",
+                "replicationType": "TC",
+                "remoteStorageDeviceId": "886000420000",
+                "pvolLdevId": 349,
+                "svolLdevId": 349,
+                "isNewGroupCreation": true,
+                "doInitialCopy": false,
+            })),
+            &[("remote-authorization", remote_auth)],
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = local.wait(token, &r.body).await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    let path = job["affectedResources"][0].as_str().unwrap().to_owned();
+    let id = "886000420000,TC_NEW,TC_NEWP_,TC_NEWS_,p_349".to_owned();
+    assert_eq!(path, local.obj(&format!("remote-mirror-copypairs/{id}")));
+    (path, id)
+}
+
+// 127.0.18.100-120 belong to the tests below.
+
+#[tokio::test]
+async fn takeover_takes_force_split_and_no_wait_is_accepted() {
+    let (local, remote, token, remote_token) =
+        pair_of_systems("127.0.18.100", "127.0.18.101", Duration::from_millis(20)).await;
+    register(&local, &remote, &token, &remote_token).await;
+    let auth = format!("Session {remote_token}");
+    let (pair_path, pair_id) = steady_tc_pair(&local, &token, &auth).await;
+    let group_path = local.obj("remote-mirror-copygroups/886000420000,TC_NEW,TC_NEWP_,TC_NEWS_");
+    let nowait = [
+        ("remote-authorization", auth.as_str()),
+        ("job-mode-wait-configuration-change", "NoWait"),
+    ];
+
+    // The template names `mode`; only forceSplit (or nothing) is taken.
+    let template = local
+        .call(
+            Method::GET,
+            &format!("{pair_path}/actions/takeover"),
+            Some(&token),
+            None,
+            &nowait[..1],
+        )
+        .await;
+    assert_eq!(template.body, json!({ "parameters": { "mode": null } }));
+    for path in [&pair_path, &group_path] {
+        let r = local
+            .call(
+                Method::POST,
+                &format!("{path}/actions/takeover/invoke"),
+                Some(&token),
+                Some(json!({ "parameters": { "mode": "swapSplit" } })),
+                &nowait,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_error_body(&r.body, "KART20002-E");
+    }
+    assert_eq!(
+        local.mock.pair_status(&pair_id).unwrap(),
+        ("PAIR".to_owned(), "PAIR".to_owned()),
+        "a refused takeover changes nothing"
+    );
+
+    // The documented body, with NoWait: the S-VOL takes over.
+    let r = local
+        .call(
+            Method::POST,
+            &format!("{pair_path}/actions/takeover/invoke"),
+            Some(&token),
+            Some(json!({ "parameters": { "mode": "forceSplit" } })),
+            &nowait,
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = local.wait(&token, &r.body).await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert_eq!(job["affectedResources"][0], pair_path);
+    local.wait_pair(&pair_id, ("PSUS", "SSWS")).await;
+
+    // Back to PAIR, then the whole group, NoWait too.
+    let r = local
+        .call(
+            Method::POST,
+            &format!("{group_path}/actions/resync/invoke"),
+            Some(&token),
+            Some(json!({ "parameters": { "replicationType": "TC" } })),
+            &nowait,
+        )
+        .await;
+    local.wait(&token, &r.body).await;
+    local.wait_pair(&pair_id, ("PAIR", "PAIR")).await;
+    let r = local
+        .call(
+            Method::POST,
+            &format!("{group_path}/actions/takeover/invoke"),
+            Some(&token),
+            Some(json!({ "parameters": { "mode": "forceSplit" } })),
+            &nowait,
+        )
+        .await;
+    let job = local.wait(&token, &r.body).await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert_eq!(job["affectedResources"][0], group_path);
+    local.wait_pair(&pair_id, ("PSUS", "SSWS")).await;
+
+    // The request log kept the header of every change sent with it.
+    let with_header = local.mock.server().log().count_where(|e| {
+        e.path.contains("/remote-mirror-copy")
+            && e.headers
+                .get("job-mode-wait-configuration-change")
+                .and_then(|v| v.to_str().ok())
+                == Some("NoWait")
+    });
+    assert_eq!(
+        with_header, 5,
+        "two refused takeovers, three accepted changes"
+    );
+}
+
+#[tokio::test]
+async fn a_job_can_be_made_to_name_no_affected_resource() {
+    let (local, remote, token, remote_token) =
+        pair_of_systems("127.0.18.102", "127.0.18.103", Duration::from_millis(20)).await;
+    register(&local, &remote, &token, &remote_token).await;
+    let auth = format!("Session {remote_token}");
+
+    local.mock.drop_affected_resources_next_job();
+    let r = local
+        .call(
+            Method::POST,
+            &local.obj("remote-mirror-copypairs"),
+            Some(&token),
+            Some(json!({
+                "copyGroupName": "TC_NEW",
+                "copyPairName": "p_349",
+                "replicationType": "TC",
+                "remoteStorageDeviceId": "886000420000",
+                "pvolLdevId": 349,
+                "svolLdevId": 349,
+                "isNewGroupCreation": true,
+            })),
+            &[("remote-authorization", &auth)],
+        )
+        .await;
+    let job = local.wait(&token, &r.body).await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert_eq!(job["affectedResources"], json!([]));
+    // It did what it does: the pair exists.
+    let pair_id = "886000420000,TC_NEW,TC_NEWP_,TC_NEWS_,p_349";
+    assert!(local.mock.pair_status(pair_id).is_some());
+    let id = job["jobId"].as_u64().unwrap();
+    let again = local.get(&local.obj(&format!("jobs/{id}")), &token).await;
+    assert_eq!(again.body["affectedResources"], json!([]));
+
+    // Only the next job: the one after names its resource again.
+    let pair_path = local.obj(&format!("remote-mirror-copypairs/{pair_id}"));
+    let r = local
+        .call(
+            Method::POST,
+            &format!("{pair_path}/actions/split/invoke"),
+            Some(&token),
+            Some(json!({ "parameters": { "replicationType": "TC" } })),
+            &[("remote-authorization", &auth)],
+        )
+        .await;
+    let job = local.wait(&token, &r.body).await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert_eq!(job["affectedResources"], json!([pair_path]));
+}
