@@ -54,10 +54,13 @@ pub enum UrlForm {
 pub const JOB_MODE_WAIT_CONFIGURATION_CHANGE: &str = "Job-Mode-Wait-Configuration-Change";
 
 /// Whether remote copy changes (pair create, delete, split, resync, takeover; copy group
-/// split, resync, takeover) carry `Job-Mode-Wait-Configuration-Change: NoWait`.
+/// split, resync, takeover) and ShadowImage copy-group restores carry
+/// `Job-Mode-Wait-Configuration-Change: NoWait`.
 ///
 /// Public clients send it there: Cinder for every remote-copy pair operation
-/// (`job_nowait=True`), Ansible for remote copy-group split and resync (reference §7).
+/// (`job_nowait=True`), Ansible for remote copy-group split and resync, and Hitachi's own
+/// guide recommends it for restoring ShadowImage pairs in units of copy groups (reference
+/// §7, §12.1).
 /// What the server does differently with it is not publicly documented (its official
 /// definition is UNKNOWN, reference §20); read it as "do not hold the job until the
 /// configuration change is reflected", and wait for the pair's status
@@ -293,9 +296,10 @@ impl HitachiClientBuilder {
         self
     }
 
-    /// Whether remote copy changes carry `Job-Mode-Wait-Configuration-Change: NoWait`
-    /// (default [`JobModeWait::NoWait`], as Cinder and Ansible send it; the header's
-    /// official definition is UNKNOWN).
+    /// Whether remote copy changes and ShadowImage copy-group restores carry
+    /// `Job-Mode-Wait-Configuration-Change: NoWait` (default [`JobModeWait::NoWait`], as
+    /// Cinder, Ansible and Hitachi's guide send it; the header's official definition is
+    /// UNKNOWN).
     pub fn job_mode_wait(mut self, mode: JobModeWait) -> Self {
         self.job_mode_wait = mode;
         self

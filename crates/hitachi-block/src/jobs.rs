@@ -366,6 +366,18 @@ pub(crate) fn with_remote(make: MakeRequest, remote: &Session) -> MakeRequest {
     })
 }
 
+/// `make`, with `Job-Mode-Wait-Configuration-Change: NoWait` unless the client says
+/// otherwise ([`JobModeWait`](crate::JobModeWait)): for the changes where public clients
+/// send it (remote copy, ShadowImage copy-group restore; reference §7).
+pub(crate) fn with_job_mode_wait(make: MakeRequest, session: &Session) -> MakeRequest {
+    match session.client().inner.job_mode_wait {
+        crate::client::JobModeWait::NoWait => Arc::new(move || {
+            Ok(make()?.header(crate::client::JOB_MODE_WAIT_CONFIGURATION_CHANGE, "NoWait"))
+        }),
+        crate::client::JobModeWait::ServerDefault => make,
+    }
+}
+
 /// A request builder for `method path` with an optional JSON body, encoded once here.
 pub(crate) fn json_request<B: Serialize + ?Sized>(
     method: Method,

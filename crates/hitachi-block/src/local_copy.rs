@@ -9,7 +9,7 @@ use storkit_core::{Error, Request};
 
 use crate::checks::{copy_pace, join_id, split_id};
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Change, Job, json_request};
+use crate::jobs::{AffectedResource, Change, Job, json_request, with_job_mode_wait};
 use crate::names::check_name;
 use crate::session::Session;
 
@@ -578,19 +578,23 @@ impl LocalCopyPairs<'_> {
         .await
     }
 
-    /// The pairs of a copy group. With `refresh`, the server re-reads the storage system
-    /// (slow, but sees pairs made by other tools).
-    pub async fn list(
+    /// The pairs of a copy group, as the REST server knows them.
+    pub async fn list(&self, group: &LocalCloneGroupId) -> Result<Vec<LocalClonePair>, Error> {
+        crate::decode::list_data(self.session, self.list_request(group)).await
+    }
+
+    /// The pairs of a copy group after the server re-read the storage system
+    /// (`refresh=true`: slow, but sees pairs made by other tools).
+    pub async fn list_refreshed(
         &self,
         group: &LocalCloneGroupId,
-        refresh: bool,
     ) -> Result<Vec<LocalClonePair>, Error> {
-        let mut request =
-            Request::get(self.path("")).query("localCloneCopyGroupId", &group.to_string());
-        if refresh {
-            request = request.query("refresh", "true");
-        }
+        let request = self.list_request(group).query("refresh", "true");
         crate::decode::list_data(self.session, request).await
+    }
+
+    fn list_request(&self, group: &LocalCloneGroupId) -> Request {
+        Request::get(self.path("")).query("localCloneCopyGroupId", &group.to_string())
     }
 
     /// The action template of a pair action.
@@ -624,6 +628,7 @@ impl LocalCopyPairs<'_> {
             self.path(&format!("/{id}")),
             LocalCopyAction::Split,
             options,
+            false,
         )
     }
 
@@ -634,6 +639,7 @@ impl LocalCopyPairs<'_> {
             self.path(&format!("/{id}")),
             LocalCopyAction::Resync,
             options,
+            false,
         )
     }
 
@@ -644,6 +650,7 @@ impl LocalCopyPairs<'_> {
             self.path(&format!("/{id}")),
             LocalCopyAction::Restore,
             options,
+            false,
         )
     }
 
@@ -660,23 +667,32 @@ impl LocalCopyPairs<'_> {
 
 /// An action on a pair or a copy group at `object`: its template fetched, `options`
 /// applied, the template sent back to `.../invoke`. The template is fetched once; resends
-/// send the same body.
+/// send the same body. With `no_wait`, the invoke carries
+/// `Job-Mode-Wait-Configuration-Change: NoWait` (as the client's [`JobModeWait`] says).
+///
+/// [`JobModeWait`]: crate::JobModeWait
 fn act(
     session: &Session,
     object: String,
     action: LocalCopyAction,
     options: ActionOptions,
+    no_wait: bool,
 ) -> Change<Job> {
     let fetch = session.clone();
     Change::prepared(session, async move {
         let template_path = format!("{object}/actions/{}", action.as_str());
         let mut template: ActionTemplate = fetch.get_json(&template_path).await?;
         options.apply(&mut template)?;
-        json_request(
+        let make = json_request(
             Method::POST,
             format!("{template_path}/invoke"),
             Some(&template.to_body()),
-        )
+        )?;
+        Ok(if no_wait {
+            with_job_mode_wait(make, &fetch)
+        } else {
+            make
+        })
     })
 }
 
@@ -710,7 +726,15 @@ impl LocalCopyGroups<'_> {
         action: LocalCopyAction,
         options: ActionOptions,
     ) -> Change<Job> {
-        act(self.session, self.path(&format!("/{id}")), action, options)
+        // Hitachi recommends NoWait for restoring in units of copy groups (reference §12.1).
+        let no_wait = action == LocalCopyAction::Restore;
+        act(
+            self.session,
+            self.path(&format!("/{id}")),
+            action,
+            options,
+            no_wait,
+        )
     }
 }
 

@@ -140,8 +140,7 @@ impl RemoteStorages<'_> {
     }
 
     /// One registration, by the remote storageDeviceId.
-    pub async fn get(&self, remote: &str) -> Result<RemoteStorage, Error> {
-        let remote: StorageDeviceId = remote.parse()?;
+    pub async fn get(&self, remote: &StorageDeviceId) -> Result<RemoteStorage, Error> {
         self.session
             .get_json(&self.path(&format!("/{remote}")))
             .await

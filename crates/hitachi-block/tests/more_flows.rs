@@ -174,7 +174,11 @@ async fn a_remote_storage_registration_is_deleted() {
 
     remotes.register(&rs, &spec).await.unwrap();
     assert_eq!(
-        remotes.get("886000420000").await.unwrap().storage_device_id,
+        remotes
+            .get(&"886000420000".parse().unwrap())
+            .await
+            .unwrap()
+            .storage_device_id,
         "886000420000"
     );
     let job = remotes
@@ -190,7 +194,10 @@ async fn a_remote_storage_registration_is_deleted() {
         job.affected_resources[0].ends_with("/remote-storages/886000420000"),
         "{job:?}"
     );
-    let gone = remotes.get("886000420000").await.unwrap_err();
+    let gone = remotes
+        .get(&"886000420000".parse().unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound, "{gone:?}");
     let listed = remotes.list().await.unwrap();
     assert!(
@@ -226,7 +233,11 @@ async fn a_remote_storage_registration_is_deleted() {
         .await
         .unwrap();
     assert_eq!(
-        remotes.get("886000420000").await.unwrap_err().kind(),
+        remotes
+            .get(&"886000420000".parse().unwrap())
+            .await
+            .unwrap_err()
+            .kind(),
         ErrorKind::NotFound
     );
 
@@ -291,7 +302,7 @@ async fn a_shadow_image_pair_joins_an_existing_copy_group() {
     let groups = s.local_copy_groups().list().await.unwrap();
     assert_eq!(groups.len(), 1, "{groups:?}");
 
-    let listed = s.local_copy_pairs().list(&group_id, false).await.unwrap();
+    let listed = s.local_copy_pairs().list(&group_id).await.unwrap();
     let mut names: Vec<(String, u32, u32)> = listed
         .iter()
         .map(|p| (p.copy_pair_name.clone(), p.pvol_ldev_id, p.svol_ldev_id))
@@ -334,7 +345,7 @@ async fn a_shadow_image_pair_joins_an_existing_copy_group() {
         duplicate.api_error().and_then(|e| e.return_code()),
         Some("EX_CMDRJE")
     );
-    assert_eq!(pairs.list(&group_id, false).await.unwrap().len(), 2);
+    assert_eq!(pairs.list(&group_id).await.unwrap().len(), 2);
 
     s.close().await.unwrap();
     assert_eq!(array.live_sessions(), 0);
@@ -393,7 +404,7 @@ async fn a_copy_group_split_suspends_every_pair() {
             Some(("PSUS".to_owned(), "SSUS".to_owned()))
         );
     }
-    for pair in s.local_copy_pairs().list(&group_id, false).await.unwrap() {
+    for pair in s.local_copy_pairs().list(&group_id).await.unwrap() {
         assert_eq!(pair.pvol_status, PairStatus::Psus, "{pair:?}");
     }
 
@@ -409,6 +420,42 @@ async fn a_copy_group_split_suspends_every_pair() {
             "{id}: {status}"
         );
     }
+
+    // Restore in units of the copy group carries NoWait, as Hitachi recommends; the other
+    // group actions do not.
+    let pairs = s.local_copy_pairs();
+    for id in &pair_ids {
+        pairs.wait_for_status(id, PairStatus::Pair).await.unwrap();
+    }
+    s.local_copy_groups()
+        .act(&group_id, LocalCopyAction::Split, ActionOptions::default())
+        .await
+        .unwrap();
+    for id in &pair_ids {
+        pairs.wait_for_status(id, PairStatus::Psus).await.unwrap();
+    }
+    s.local_copy_groups()
+        .act(
+            &group_id,
+            LocalCopyAction::Restore,
+            ActionOptions::default().copy_pace(10),
+        )
+        .await
+        .unwrap();
+    let no_wait = |action: &str| -> Vec<bool> {
+        log.entries()
+            .iter()
+            .filter(|e| e.path.ends_with(&format!("/actions/{action}/invoke")))
+            .map(|e| {
+                e.headers
+                    .get("job-mode-wait-configuration-change")
+                    .is_some_and(|v| v == "NoWait")
+            })
+            .collect()
+    };
+    assert_eq!(no_wait("restore"), [true]);
+    assert_eq!(no_wait("split"), [false, false]);
+    assert_eq!(no_wait("resync"), [false]);
     s.close().await.unwrap();
     assert_eq!(array.live_sessions(), 0);
 }
@@ -500,11 +547,7 @@ async fn concurrent_401s_open_one_new_session() {
     let created = array.sessions_created();
     let group = LocalCloneGroupId::with_default_groups("SI_NONE");
     let pairs = s.local_copy_pairs();
-    let (a, b, d) = tokio::join!(
-        pairs.list(&group, false),
-        pairs.list(&group, false),
-        pairs.list(&group, false)
-    );
+    let (a, b, d) = tokio::join!(pairs.list(&group), pairs.list(&group), pairs.list(&group));
     assert!(a.is_ok() && b.is_ok() && d.is_ok(), "{a:?} {b:?} {d:?}");
     assert_eq!(
         array.sessions_created(),

@@ -100,7 +100,10 @@ async fn seed_000_register_remote_storage() {
     let listed = ls.remote_storages().list().await.unwrap();
     assert!(listed.iter().any(|r| r.storage_device_id == "886000420000"));
     assert_eq!(
-        ls.remote_storages().get("886000420000").await.unwrap(),
+        ls.remote_storages()
+            .get(&"886000420000".parse().unwrap())
+            .await
+            .unwrap(),
         registered
     );
 
@@ -161,7 +164,7 @@ async fn seed_001_shadowimage_pair_and_its_lifecycle() {
             assert_eq!(pair.pvol_ldev_id, 347);
 
             let group = LocalCloneGroupId::with_default_groups("SI_347");
-            let listed = pairs.list(&group, false).await?;
+            let listed = pairs.list(&group).await?;
             assert_eq!(listed.len(), 1);
             let groups = s.local_copy_groups().list().await?;
             assert!(groups.iter().any(|g| g.copy_group_name == "SI_347"));
@@ -327,7 +330,7 @@ async fn an_expired_session_logs_in_again_once() {
     let created_before = array.sessions_created();
     // The next call gets 401, logs in again and succeeds.
     let group = LocalCloneGroupId::with_default_groups("SI_R");
-    let pairs = s.local_copy_pairs().list(&group, false).await.unwrap();
+    let pairs = s.local_copy_pairs().list(&group).await.unwrap();
     assert_eq!(pairs.len(), 1);
     assert_eq!(array.sessions_created(), created_before + 1);
     assert_ne!(s.id(), first_id);

@@ -1,17 +1,15 @@
 //! The [`Remote`] handle (a local session and a checked remote session) and the verbs of
 //! remote copy pairs and copy groups reached through it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use storkit_core::http::Method;
 use storkit_core::{Error, Request};
 
-use crate::client::{JOB_MODE_WAIT_CONFIGURATION_CHANGE, JobModeWait};
 use crate::decode::list_data;
 use crate::error::HitachiError;
-use crate::jobs::{AffectedResource, Change, Job, json_request, with_remote};
+use crate::jobs::{AffectedResource, Change, Job, json_request, with_job_mode_wait, with_remote};
 use crate::local_copy::PairStatus;
 use crate::locks::{ResourceLock, lock_both};
 use crate::session::{REMOTE_AUTHORIZATION, Session, check};
@@ -142,14 +140,7 @@ impl<'a> Remote<'a> {
         body: Option<&B>,
     ) -> Result<Change<Job>, Error> {
         let make = with_remote(json_request(method, path, body)?, self.remote);
-        let make = match self.local.client().inner.job_mode_wait {
-            JobModeWait::NoWait => {
-                let inner = make;
-                Arc::new(move || Ok(inner()?.header(JOB_MODE_WAIT_CONFIGURATION_CHANGE, "NoWait")))
-                    as crate::jobs::MakeRequest
-            }
-            JobModeWait::ServerDefault => make,
-        };
+        let make = with_job_mode_wait(make, self.local);
         Ok(Change::prepared(self.local, async move { Ok(make) }))
     }
 
@@ -363,6 +354,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::client::HitachiClient;
+    use crate::client::JobModeWait;
     use crate::error::HitachiErrorExt;
     use crate::testing;
     use crate::{ErrorKind, ReplicationType, TlsPolicy};
