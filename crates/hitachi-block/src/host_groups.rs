@@ -56,7 +56,7 @@ impl FromStr for HostGroupId {
             what: "host group id",
             reason: format!("{s:?} is not port,number"),
         };
-        let (port, number) = s.split_once(',').ok_or_else(fail)?;
+        let [port, number] = crate::checks::split_id::<2>("host group id", "port,number", s)?;
         let id = HostGroupId {
             port: port.to_owned(),
             number: parse_number(number).ok_or_else(fail)?,
@@ -262,7 +262,7 @@ impl HostGroups<'_> {
     pub fn create(&self, spec: &CreateHostGroup) -> Change<HostGroupId> {
         self.create_job(spec).map(|job| {
             job.affected("host group", |r| match r {
-                AffectedResource::HostGroup { port, number } => Some(HostGroupId { port, number }),
+                AffectedResource::HostGroup(id) => Some(id),
                 _ => None,
             })
         })
@@ -338,17 +338,14 @@ impl FromStr for HostWwnId {
             what: "host WWN id",
             reason: format!("{s:?} is not port,number,wwn"),
         };
-        match s.split(',').collect::<Vec<_>>().as_slice() {
-            [port, number, wwn] => {
-                let group = HostGroupId {
-                    port: (*port).to_owned(),
-                    number: parse_number(number).ok_or_else(fail)?,
-                };
-                group.validate().map_err(|_| fail())?;
-                HostWwnId::new(&group, wwn).map_err(|_| fail())
-            }
-            _ => Err(fail()),
-        }
+        let [port, number, wwn] =
+            crate::checks::split_id::<3>("host WWN id", "port,number,wwn", s)?;
+        let group = HostGroupId {
+            port: port.to_owned(),
+            number: parse_number(number).ok_or_else(fail)?,
+        };
+        group.validate().map_err(|_| fail())?;
+        HostWwnId::new(&group, wwn).map_err(|_| fail())
     }
 }
 

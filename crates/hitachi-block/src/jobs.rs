@@ -38,11 +38,13 @@ use storkit_core::http::Method;
 use storkit_core::{Error, Request, RetryBudget};
 
 use crate::error::{ApiError, HitachiError};
-use crate::host_groups::HostWwnId;
+use crate::host_groups::{HostGroupId, HostWwnId};
 use crate::ldevs::LdevId;
 use crate::local_copy::{LocalCloneGroupId, LocalClonePairId};
+use crate::luns::LunId;
 use crate::remote_copy::{RemoteCopyGroupId, RemoteCopyPairId};
 use crate::session::{RESPONSE_JOB_STATUS, Session, check};
+use crate::snapshots::SnapshotId;
 use crate::storage_id::StorageDeviceId;
 
 /// Whether a job has finished (`status`). A finished job says how in [`JobState`].
@@ -652,30 +654,13 @@ pub enum AffectedResource {
     /// `.../remote-mirror-copygroups/{id}`.
     RemoteCopyGroup(RemoteCopyGroupId),
     /// `.../host-groups/{port},{number}`.
-    HostGroup {
-        /// Port, e.g. `CL1-A`.
-        port: String,
-        /// Host group number.
-        number: u32,
-    },
+    HostGroup(HostGroupId),
     /// `.../host-wwns/{port},{number},{wwn}`.
     HostWwn(HostWwnId),
     /// `.../luns/{port},{number},{lun}`.
-    Lun {
-        /// Port.
-        port: String,
-        /// Host group number.
-        host_group: u32,
-        /// LUN.
-        lun: u32,
-    },
+    Lun(LunId),
     /// `.../snapshots/{pvol},{mu}`.
-    Snapshot {
-        /// P-VOL LDEV id.
-        pvol: LdevId,
-        /// Mirror unit number.
-        mu: u32,
-    },
+    Snapshot(SnapshotId),
     /// `.../pools/{id}`.
     Pool(u32),
     /// Any other path, kept whole.
@@ -683,40 +668,24 @@ pub enum AffectedResource {
 }
 
 impl AffectedResource {
-    /// Resolves a server-absolute path.
+    /// Resolves a server-absolute path: each kind of object id is read by its own type's
+    /// parser (the one place that knows its comma-joined shape).
     pub fn parse(path: &str) -> AffectedResource {
         let mut segments = path.trim_end_matches('/').rsplit('/');
         let id = segments.next().unwrap_or_default();
         let collection = segments.next().unwrap_or_default();
-        let parts: Vec<&str> = id.split(',').collect();
-        let num = |s: &str| s.parse::<u32>().ok();
-        let parsed = match (collection, parts.as_slice()) {
-            ("ldevs", [n]) => n.parse().ok().map(AffectedResource::Ldev),
-            ("local-clone-copypairs", _) => id.parse().ok().map(AffectedResource::LocalClonePair),
-            ("local-clone-copygroups", _) => id.parse().ok().map(AffectedResource::LocalCloneGroup),
-            ("remote-storages", _) => id.parse().ok().map(AffectedResource::RemoteStorage),
-            ("remote-mirror-copypairs", _) => id.parse().ok().map(AffectedResource::RemoteCopyPair),
-            ("remote-mirror-copygroups", _) => {
-                id.parse().ok().map(AffectedResource::RemoteCopyGroup)
-            }
-            ("host-groups", [port, n]) => num(n).map(|number| AffectedResource::HostGroup {
-                port: (*port).to_owned(),
-                number,
-            }),
-            ("host-wwns", _) => id.parse().ok().map(AffectedResource::HostWwn),
-            ("luns", [port, hg, lun]) => match (num(hg), num(lun)) {
-                (Some(host_group), Some(lun)) => Some(AffectedResource::Lun {
-                    port: (*port).to_owned(),
-                    host_group,
-                    lun,
-                }),
-                _ => None,
-            },
-            ("snapshots", [p, m]) => match (p.parse().ok(), num(m)) {
-                (Some(pvol), Some(mu)) => Some(AffectedResource::Snapshot { pvol, mu }),
-                _ => None,
-            },
-            ("pools", [n]) => num(n).map(AffectedResource::Pool),
+        let parsed = match collection {
+            "ldevs" => id.parse().ok().map(AffectedResource::Ldev),
+            "local-clone-copypairs" => id.parse().ok().map(AffectedResource::LocalClonePair),
+            "local-clone-copygroups" => id.parse().ok().map(AffectedResource::LocalCloneGroup),
+            "remote-storages" => id.parse().ok().map(AffectedResource::RemoteStorage),
+            "remote-mirror-copypairs" => id.parse().ok().map(AffectedResource::RemoteCopyPair),
+            "remote-mirror-copygroups" => id.parse().ok().map(AffectedResource::RemoteCopyGroup),
+            "host-groups" => id.parse().ok().map(AffectedResource::HostGroup),
+            "host-wwns" => id.parse().ok().map(AffectedResource::HostWwn),
+            "luns" => id.parse().ok().map(AffectedResource::Lun),
+            "snapshots" => id.parse().ok().map(AffectedResource::Snapshot),
+            "pools" => crate::host_groups::parse_number(id).map(AffectedResource::Pool),
             _ => None,
         };
         parsed.unwrap_or_else(|| AffectedResource::Other(path.to_owned()))
@@ -761,25 +730,15 @@ mod tests {
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/host-groups/CL1-A,5")),
-            AffectedResource::HostGroup {
-                port: "CL1-A".into(),
-                number: 5
-            }
+            AffectedResource::HostGroup(HostGroupId::new("CL1-A", 5))
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/luns/CL1-A,5,3")),
-            AffectedResource::Lun {
-                port: "CL1-A".into(),
-                host_group: 5,
-                lun: 3
-            }
+            AffectedResource::Lun(LunId::new(&HostGroupId::new("CL1-A", 5), 3))
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/snapshots/100,3")),
-            AffectedResource::Snapshot {
-                pvol: 100.into(),
-                mu: 3
-            }
+            AffectedResource::Snapshot(SnapshotId::new(100, 3))
         );
         assert_eq!(
             AffectedResource::parse(&format!("{base}/remote-storages/886000420000")),

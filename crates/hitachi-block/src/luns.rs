@@ -63,8 +63,11 @@ impl FromStr for LunId {
             what: "LUN id",
             reason: format!("{s:?} is not port,number,lun"),
         };
-        let (group, lun) = s.rsplit_once(',').ok_or_else(fail)?;
-        let group: HostGroupId = group.parse().map_err(|_| fail())?;
+        let [port, number, lun] = crate::checks::split_id::<3>("LUN id", "port,number,lun", s)?;
+        let group = HostGroupId {
+            port: port.to_owned(),
+            number: parse_number(number).ok_or_else(fail)?,
+        };
         let id = LunId::new(&group, parse_number(lun).ok_or_else(fail)?);
         id.validate().map_err(|_| fail())?;
         Ok(id)
@@ -215,15 +218,7 @@ impl Luns<'_> {
     pub fn map(&self, spec: &MapLun) -> Change<LunId> {
         self.map_job(spec).map(|job| {
             job.affected("LUN", |r| match r {
-                AffectedResource::Lun {
-                    port,
-                    host_group,
-                    lun,
-                } => Some(LunId {
-                    port,
-                    host_group_number: host_group,
-                    lun,
-                }),
+                AffectedResource::Lun(id) => Some(id),
                 _ => None,
             })
         })

@@ -58,7 +58,7 @@ impl FromStr for SnapshotId {
             what: "snapshot id",
             reason: format!("{s:?} is not pvolLdevId,muNumber"),
         };
-        let (pvol, mu) = s.split_once(',').ok_or_else(fail)?;
+        let [pvol, mu] = crate::checks::split_id::<2>("snapshot id", "pvolLdevId,muNumber", s)?;
         let id = SnapshotId::new(
             LdevId::from(parse_number(pvol).ok_or_else(fail)?),
             parse_number(mu).ok_or_else(fail)?,
@@ -369,7 +369,7 @@ impl Snapshots<'_> {
     pub fn create(&self, spec: &CreateSnapshot) -> Change<SnapshotId> {
         self.create_job(spec).map(|job| {
             job.affected("snapshot", |r| match r {
-                AffectedResource::Snapshot { pvol, mu } => Some(SnapshotId::new(pvol, mu)),
+                AffectedResource::Snapshot(id) => Some(id),
                 _ => None,
             })
         })
