@@ -80,8 +80,8 @@ pub(crate) fn exchange<'a>(
     node: &'a Node,
     request: http::Request<HttpBody>,
     limits: &'a Limits,
+    started: Instant,
 ) -> impl std::future::Future<Output = Result<Attempt, Error>> + 'a {
-    let started = Instant::now();
     let response = node.client.request(request);
     async move {
         // One timer for the whole exchange, head and body: a timer per body frame costs a

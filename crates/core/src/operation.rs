@@ -222,8 +222,8 @@ impl<'c> Operation<'c> {
                 })?;
             let (http_request, stamped) = self.build(body).await.map_err(|e| self.context(e))?;
             self.sends += 1;
-            self.arm(upload_idle);
-            let outcome = exchange(&node, http_request, &self.limits)
+            let started = self.arm(upload_idle);
+            let outcome = exchange(&node, http_request, &self.limits, started)
                 .await
                 .map_err(|e| self.context(e).with_node(node.ip));
             if let (Ok(a), Some(auth)) = (&outcome, &self.auth) {
@@ -333,8 +333,9 @@ impl<'c> Operation<'c> {
         }
     }
 
-    /// Sets the limits of the next attempt: its deadline starts now.
-    fn arm(&mut self, upload_idle: Option<(Duration, Arc<Progress>)>) {
+    /// Sets the limits of the next attempt: its deadline starts now, which it returns (the
+    /// attempt's start: one clock read for both).
+    fn arm(&mut self, upload_idle: Option<(Duration, Arc<Progress>)>) -> Instant {
         let now = Instant::now();
         let limits = &mut self.limits;
         let first = match &upload_idle {
@@ -343,6 +344,7 @@ impl<'c> Operation<'c> {
         };
         limits.deadline = limits.operation_deadline.map_or(first, |d| first.min(d));
         limits.upload_idle = upload_idle;
+        now
     }
 
     /// What to do after an attempt; see the module docs for the rules.

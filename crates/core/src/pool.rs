@@ -185,7 +185,9 @@ impl NodePool {
     /// because of set-aside alone.
     pub(crate) fn pick(&self, exclude: &[IpAddr]) -> Option<Node> {
         let nodes = self.snapshot().0;
-        let now = self.now_ms();
+        // The clock is read only when some node has been set aside (a per-request cost
+        // otherwise).
+        let mut now = None;
         // Set-aside flags of up to 64 nodes, each read once, so a concurrent set-aside
         // cannot make the count and the choice below disagree (and no allocation per
         // request). Nodes past the 64th count as in use.
@@ -197,7 +199,20 @@ impl NodePool {
                 continue;
             }
             candidates += 1;
-            let up = i >= 64 || node.down_until.load(Ordering::Relaxed) <= now;
+            let down_until = node.down_until.load(Ordering::Relaxed);
+            let up = i >= 64
+                || down_until == 0
+                || down_until <= *now.get_or_insert_with(|| self.now_ms());
+            if up && down_until != 0 {
+                // Back in use: forget the time, so later picks need no clock read. A
+                // set-aside that raced in keeps its own value.
+                let _ = node.down_until.compare_exchange(
+                    down_until,
+                    0,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+            }
             if up {
                 in_use += 1;
                 if i < 64 {
