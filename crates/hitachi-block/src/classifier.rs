@@ -6,17 +6,20 @@
 //!
 //! 1. **Locked** (KART40050/51/52-E, SSB 2E11/2205 or 2E11/2207, EX_EACCES): up to
 //!    [`RetryWaits::lock`] (7200 s). Checked before the no-retry list, as Cinder does.
-//! 2. **Never retried**: KART30013-E (the object does not exist) and the no-retry SSB list.
+//! 2. **Never retried**: any status that is neither 2xx nor 5xx (401 aside, see below),
+//!    KART30013-E (the object does not exist) and the no-retry SSB list.
 //! 3. **Server busy** (KART00003-E): up to [`RetryWaits::server_busy`] (7200 s).
 //! 4. **Another LDEV mapped** (SSB B958/0947): up to [`RetryWaits::ldev_mapped`] (600 s).
 //! 5. **HTTP 500 and 503** (an HTML page, a JSON error, or nothing): up to
 //!    [`RetryWaits::server_error`] (600 s).
-//! 6. **Anything else retryable** (`solutionType: RETRY`; a blank 200, the tired REST
-//!    server's symptom of reference §16.2, except on a session discard; 502 and 504 on
-//!    idempotent requests): up to [`RetryWaits::other`] (30 s).
+//! 6. **Anything else retryable** (`solutionType: RETRY`; a blank 200 to an idempotent
+//!    request, the tired REST server's symptom of reference §16.2, except on a session
+//!    discard; 502 and 504 on idempotent requests): up to [`RetryWaits::other`] (30 s).
+//!    A POST that got a blank 200 is not sent again: whether it did its work is unknown.
 //!
 //! A 401 asks the session to log in again once (not with `Remote-Authorization`: that 401
-//! may be about the remote token). Transport failures follow the core rules (a connect
+//! may be about the remote token; not at all when the client was built with
+//! [`relogin(false)`](crate::HitachiClientBuilder::relogin)). Transport failures follow the core rules (a connect
 //! failure goes to another node; a request that may have landed is resent only when
 //! idempotent). Waits between retries follow the client's backoff. The same waits apply to
 //! a job that failed on a lock or a busy server: [`Change`](crate::jobs::Change) resends
@@ -123,15 +126,32 @@ impl RetryWaits {
 }
 
 /// Hitachi's retry rules (see the module docs).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct HitachiClassifier {
     waits: RetryWaits,
+    relogin: bool,
+}
+
+impl Default for HitachiClassifier {
+    fn default() -> Self {
+        HitachiClassifier::new(RetryWaits::default())
+    }
 }
 
 impl HitachiClassifier {
-    /// A classifier with these waits.
+    /// A classifier with these waits, that logs in again after a 401.
     pub fn new(waits: RetryWaits) -> Self {
-        HitachiClassifier { waits }
+        HitachiClassifier {
+            waits,
+            relogin: true,
+        }
+    }
+
+    /// Whether a 401 makes the session log in again and resend (default yes); without,
+    /// the 401 is the answer.
+    pub fn with_relogin(mut self, yes: bool) -> Self {
+        self.relogin = yes;
+        self
     }
 
     /// Its waits.
@@ -156,6 +176,7 @@ impl Classifier for HitachiClassifier {
             if request
                 .headers
                 .contains_key(crate::session::REMOTE_AUTHORIZATION)
+                || !self.relogin
             {
                 return Some(Verdict::Done);
             }
@@ -166,9 +187,13 @@ impl Classifier for HitachiClassifier {
         let body = body.unwrap_or_default();
         if status.is_success() {
             // Success bodies are not parsed here (LDEV pages can be megabytes); jobs that
-            // failed on a lock are resent by `Change`, in the same budget.
+            // failed on a lock are resent by `Change`, in the same budget. A blank 200 (the
+            // tired REST server of reference §16.2) is sent again only when the request is
+            // idempotent: whether a POST that got one did anything is unknown, and it is
+            // never sent twice (it fails as a change without a job instead).
             let blank = *status == StatusCode::OK
                 && body.trim_ascii().is_empty()
+                && request.idempotent
                 && !is_session_discard(request);
             return if blank {
                 within(self.waits.other)
@@ -176,11 +201,20 @@ impl Classifier for HitachiClassifier {
                 None
             };
         }
-        if let Some(error) = ApiError::from_body(body) {
-            if error.is_permanent() && !error.is_lock_busy() {
+        let error = ApiError::from_body(body);
+        // 1. Locked, whatever the status (Cinder's first check).
+        if error.as_ref().is_some_and(ApiError::is_lock_busy) {
+            return within(self.waits.lock.max(self.server_error_wait(*status)));
+        }
+        // 2. Cinder never retries a status that is neither 2xx nor 5xx (401 aside).
+        if !status.is_server_error() {
+            return Some(Verdict::Done);
+        }
+        if let Some(error) = &error {
+            if error.is_permanent() {
                 return Some(Verdict::Done);
             }
-            if let Some(w) = self.waits.for_error(&error) {
+            if let Some(w) = self.waits.for_error(error) {
                 // A code's own wait, or the status's when longer (RETRY on a 500: 600 s).
                 return within(w.max(self.server_error_wait(*status)));
             }
@@ -274,7 +308,11 @@ mod tests {
         );
         // 3. Busy: 7200 s, also on a 503.
         assert_eq!(post(503, r#"{"messageId":"KART00003-E"}"#), within(7200));
-        assert_eq!(post(400, r#"{"messageId":"KART00003-E"}"#), within(7200));
+        // ... but, as in Cinder, not on a 4xx.
+        assert_eq!(
+            post(400, r#"{"messageId":"KART00003-E"}"#),
+            Some(Verdict::Done)
+        );
         // 4. Another LDEV mapped: 600 s.
         assert_eq!(
             post(500, r#"{"errorCode":{"SSB1":"B958","SSB2":"0947"}}"#),
@@ -289,11 +327,21 @@ mod tests {
         assert_eq!(post(503, ""), within(600));
         // 6. Anything else retryable: 30 s.
         assert_eq!(
+            post(503, r#"{"messageId":"KART1-E","solutionType":"RETRY"}"#),
+            within(600)
+        );
+        assert_eq!(
             post(400, r#"{"messageId":"KART1-E","solutionType":"RETRY"}"#),
-            within(30)
+            Some(Verdict::Done),
+            "Cinder retries no 4xx but a lock"
         );
         assert_eq!(post(500, r#"{"solutionType":"RETRY"}"#), within(600));
-        assert_eq!(post(200, ""), within(30));
+        assert_eq!(
+            post(200, ""),
+            None,
+            "a POST that got a blank 200 may have done its work: never sent twice"
+        );
+        assert_eq!(verdict(Method::GET, "/x", 200, &h, b""), within(30));
         assert_eq!(verdict(Method::GET, "/x", 502, &h, b""), within(30));
         assert_eq!(
             post(502, ""),
@@ -301,8 +349,19 @@ mod tests {
             "a POST through a failed gateway may have landed"
         );
         // Not retried.
-        assert_eq!(post(400, r#"{"messageId":"KART20008-E"}"#), None);
-        assert_eq!(post(412, r#"{"messageId":"KART40047-E"}"#), None);
+        assert_eq!(
+            post(400, r#"{"messageId":"KART20008-E"}"#),
+            Some(Verdict::Done)
+        );
+        assert_eq!(
+            post(412, r#"{"messageId":"KART40047-E"}"#),
+            Some(Verdict::Done)
+        );
+        assert_eq!(
+            verdict(Method::GET, "/x", 429, &h, b""),
+            Some(Verdict::Done),
+            "no 4xx, not even 429"
+        );
         assert_eq!(post(401, ""), Some(Verdict::Reauthenticate));
         // Job failures are resent by `Change`, not here (one budget, not two).
         assert_eq!(

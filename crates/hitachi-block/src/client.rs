@@ -97,6 +97,7 @@ pub struct HitachiClientBuilder {
     discovery_retry: RetryPolicy,
     discovery_timeout: Duration,
     job_mode_wait: JobModeWait,
+    relogin: bool,
 }
 
 /// The default retry policy of the storage-list lookup: a few quick attempts, so that a
@@ -140,6 +141,7 @@ impl HitachiClientBuilder {
             keep_alive: None,
             discovery_retry: default_discovery_retry(),
             discovery_timeout: Duration::from_secs(30),
+            relogin: true,
             job_mode_wait: JobModeWait::default(),
         }
     }
@@ -211,6 +213,15 @@ impl HitachiClientBuilder {
     /// fallback: no match is [`HitachiError::StorageNotFound`].
     pub fn serial(mut self, serial: u64) -> Self {
         self.storage = Some(StorageSelector::Serial(serial));
+        self
+    }
+
+    /// Whether a session whose token the server refuses (401: expired, discarded
+    /// elsewhere) logs in again and resends, once (default yes; never for a 401 on a
+    /// request with `Remote-Authorization`). Without, the 401 is the answer, as the
+    /// vendor's sample programs have it.
+    pub fn relogin(mut self, yes: bool) -> Self {
+        self.relogin = yes;
         self
     }
 
@@ -340,7 +351,7 @@ impl HitachiClientBuilder {
             .connect_timeout(self.connect_timeout)
             .request_timeout(self.request_timeout)
             .retry_policy(self.retry.clone())
-            .classifier(HitachiClassifier::new(self.waits));
+            .classifier(HitachiClassifier::new(self.waits).with_relogin(self.relogin));
         if let Some(nodes) = self.nodes {
             core = core.nodes(nodes);
         }
@@ -642,7 +653,9 @@ impl HitachiClient {
     ///
     /// `work` may fail with its own error type, as long as this crate's errors convert
     /// into it (`Box<dyn Error>`, `anyhow::Error`, an application enum with a
-    /// `From<storkit_core::Error>`): a failed login or discard becomes that type too.
+    /// `From<storkit_core::Error>`): a failed login becomes that type too. A discard that
+    /// fails after the work succeeded is logged (the session then expires on the server)
+    /// and the work's result returned.
     pub async fn with_session<F, Fut, T, E>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(Session) -> Fut,

@@ -132,7 +132,10 @@ pub struct ResourceLock {
 impl Session {
     /// Locks the resource groups of this session's user (`POST .../lock/invoke` with
     /// `{"parameters": {"waitTime": secs}}`), waiting up to `wait_time` (at most 7200 s)
-    /// for another session's lock. Give the client a job timeout longer than the wait.
+    /// for another session's lock. The server does the waiting: the request is sent once,
+    /// never again on the lock error, so `wait_time` is the whole wait (the client's
+    /// [`RetryWaits::lock`](crate::RetryWaits::lock) is for other changes). Give the
+    /// client a job timeout longer than the wait.
     ///
     /// If this session already holds a lock, the lock only counts one more holder.
     pub async fn lock_resources(&self, wait_time: Duration) -> Result<ResourceLock, Error> {
@@ -149,7 +152,12 @@ impl Session {
             };
             let path = lock_path(self, "lock");
             let body = serde_json::json!({ "parameters": { "waitTime": secs } });
-            let result = Change::json(self, Method::POST, path, Some(&body)).await;
+            // Sent once: `wait_time` is how long the caller will wait for another
+            // session's lock, and the server does the waiting. Resending on the lock error
+            // would stretch that to the client's lock wait (hours).
+            let result = Change::json(self, Method::POST, path, Some(&body))
+                .once()
+                .await;
             // The server said whether it locked (or nothing reached it): nothing to undo.
             // A timeout or a broken connection after sending leaves the outcome unknown;
             // the armed guard then unlocks in the background.

@@ -468,3 +468,55 @@ async fn with_session_takes_the_callers_own_error_type() {
     }
     assert_eq!(array.live_sessions(), 0);
 }
+
+#[tokio::test]
+async fn a_contended_lock_is_asked_for_once_whatever_the_lock_wait() {
+    let array = mock(9).await;
+    let holder = client(&array, RetryWaits::default()).await;
+    let waiter = client(&array, RetryWaits::default()).await;
+    let a = holder.open_session().await.unwrap();
+    let b = waiter.open_session().await.unwrap();
+    let lock = a.lock_resources(Duration::ZERO).await.unwrap();
+    let log = array.server().log();
+    let before = posts_to(log, "/lock/invoke");
+    // The caller's wait is the whole wait: no resend for the 7200 s lock wait.
+    let err = b.lock_resources(Duration::ZERO).await.unwrap_err();
+    assert!(err.api_error().is_some_and(|e| e.is_lock_busy()), "{err:?}");
+    assert_eq!(posts_to(log, "/lock/invoke") - before, 1);
+    lock.unlock().await.unwrap();
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_relogin_a_refused_token_is_the_answer() {
+    let array = mock(10).await;
+    let log = array.server().log();
+    let logins = || log.count_where(|e| e.method == "POST" && e.path.ends_with("/sessions"));
+
+    // The default: log in again once and resend.
+    let c = client(&array, RetryWaits::default()).await;
+    let s = c.open_session().await.unwrap();
+    array.expire_all_sessions();
+    let before = logins();
+    assert_eq!(s.ldevs().get(347).await.unwrap().ldev_id, 347);
+    assert_eq!(logins() - before, 1);
+    s.close().await.unwrap();
+
+    // relogin(false), as the seeds behave: the 401 comes back, no new session.
+    let strict = HitachiClient::builder(array.url())
+        .credentials("user1", "pass1".to_owned())
+        .storage_device_id(array.storage_device_id().parse().unwrap())
+        .retry_policy(policy())
+        .relogin(false)
+        .build()
+        .await
+        .unwrap();
+    let t = strict.open_session().await.unwrap();
+    array.expire_all_sessions();
+    let before = logins();
+    let err = t.ldevs().get(347).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
+    assert_eq!(logins() - before, 0);
+    let _ = t.close().await;
+}

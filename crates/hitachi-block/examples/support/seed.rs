@@ -136,6 +136,7 @@ pub(crate) fn as_the_sample(builder: HitachiClientBuilder) -> HitachiClientBuild
     builder
         .retry_policy(RetryPolicy::never())
         .retry_waits(RetryWaits::all(Duration::ZERO))
+        .relogin(false)
         .job_polling(PollPolicy::seeds())
 }
 
