@@ -270,15 +270,6 @@ fn unusable(state: &State, id: u32) -> Option<ApiError> {
     })
 }
 
-fn submit(
-    state: &mut State,
-    call: &Call,
-    caller: &Caller,
-    op: jobs::Op,
-) -> Result<Reply, ApiError> {
-    Ok(jobs::reply(state, call, caller, op))
-}
-
 fn rejected(detail: &str) -> ApiError {
     ApiError::storage(detail, ErrorCode::rc("EX_CMDRJE"))
 }
@@ -350,7 +341,7 @@ fn create(state: &mut State, call: &Call, caller: &Caller) -> Result<Reply, ApiE
         state.pools.insert(id, pool);
         Step::ok(state.object_path(&format!("pools/{id}")))
     });
-    submit(state, call, caller, op)
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 /// The settings a `PATCH pools/{id}` changes.
@@ -504,7 +495,7 @@ fn change(state: &mut State, call: &Call, caller: &Caller, id: u32) -> Result<Re
         }
         Step::ok(path)
     });
-    submit(state, call, caller, op)
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn delete(state: &mut State, call: &Call, caller: &Caller, id: u32) -> Result<Reply, ApiError> {
@@ -519,7 +510,7 @@ fn delete(state: &mut State, call: &Call, caller: &Caller, id: u32) -> Result<Re
         state.pools.remove(&id);
         Step::ok(state.object_path(&format!("pools/{id}")))
     });
-    submit(state, call, caller, op)
+    Ok(jobs::reply(state, call, caller, op))
 }
 
 fn template(action: &str) -> Result<Value, ApiError> {
@@ -590,5 +581,5 @@ fn invoke(
             Step::ok(state.object_path(&format!("pools/{id}")))
         }),
     };
-    submit(state, call, caller, op)
+    Ok(jobs::reply(state, call, caller, op))
 }

@@ -51,18 +51,13 @@ pub(crate) fn join_id(parts: &[&str]) -> String {
     parts.join(",")
 }
 
-/// The remote-array check of remote copy: `remote` may serve as the remote session of
-/// `local` when both sessions are open, are on two different storage systems, and the
-/// remote one is registered on the local one (`GET remote-storages/{id}` in `local`: one
-/// request, the only one this check makes). Returns the remote storageDeviceId.
-///
-/// A session on the local array is [`HitachiError::InvalidInput`] (its token would
-/// authorise nothing on the remote side, and the server's error for that is undocumented);
-/// an unregistered remote is [`HitachiError::RemoteStorageNotRegistered`].
-pub(crate) async fn remote_array(
-    local: &Session,
-    remote: &Session,
-) -> Result<StorageDeviceId, Error> {
+/// The two-session part of the remote-array check: `remote` may act as the remote
+/// session of `local` when both are open and on two different storage systems. Returns
+/// the remote storageDeviceId. A session on the local array is
+/// [`HitachiError::InvalidInput`] (its token would authorise nothing on the remote side,
+/// and the server's error for that is undocumented). Used before a registration, which
+/// cannot yet ask whether the remote is registered.
+pub(crate) fn remote_session(local: &Session, remote: &Session) -> Result<StorageDeviceId, Error> {
     let refuse = |reason: String| -> Error {
         HitachiError::InvalidInput {
             what: "remote session",
@@ -83,12 +78,24 @@ pub(crate) async fn remote_array(
             "both sessions are on {here}: the remote session must be on the other storage system"
         )));
     }
+    Ok(there.clone())
+}
+
+/// The remote-array check of remote copy: [`remote_session`], and the remote registered
+/// on the local system (`GET remote-storages/{id}` in `local`: one request, the only one
+/// this check makes). Returns the remote storageDeviceId; an unregistered remote is
+/// [`HitachiError::RemoteStorageNotRegistered`].
+pub(crate) async fn remote_array(
+    local: &Session,
+    remote: &Session,
+) -> Result<StorageDeviceId, Error> {
+    let there = remote_session(local, remote)?;
     let path = format!("/remote-storages/{there}");
     match local.get_object::<RemoteStorage>(&path).await {
-        Ok(_) => Ok(there.clone()),
+        Ok(_) => Ok(there),
         Err(e) if e.kind() == ErrorKind::NotFound => {
             Err(Error::from(HitachiError::RemoteStorageNotRegistered {
-                local: here.to_string(),
+                local: local.client().storage_device_id().to_string(),
                 remote: there.to_string(),
             }))
         }

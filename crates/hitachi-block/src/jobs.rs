@@ -286,7 +286,11 @@ pub(crate) type MakeRequest = Arc<dyn Fn() -> Result<Request, Error> + Send + Sy
 /// Turns the finished job into the change's result.
 type Decode<T> = Box<dyn FnOnce(Job) -> Result<T, Error> + Send>;
 /// Steps before the first send (an action template to fetch), once.
-type Prepare = Pin<Box<dyn Future<Output = Result<MakeRequest, Error>> + Send>>;
+/// It gets the change's budget, for the requests it makes itself.
+type Prepare = Box<
+    dyn FnOnce(RetryBudget) -> Pin<Box<dyn Future<Output = Result<MakeRequest, Error>> + Send>>
+        + Send,
+>;
 
 /// A change to the storage system, not sent yet: an asynchronous request and what its job
 /// means.
@@ -308,21 +312,30 @@ impl Change<Job> {
         make: impl Fn() -> Result<Request, Error> + Send + Sync + 'static,
     ) -> Change<Job> {
         let make: MakeRequest = Arc::new(make);
-        Change::prepared(session, async move { Ok(make) })
+        Change::ready(session, make)
     }
 
     /// A change that needs `prepare` (say, fetching an action template) before its first
-    /// send; `prepare` yields the request builder and runs once.
-    pub(crate) fn prepared(
+    /// send; `prepare` yields the request builder and runs once. Its requests belong to
+    /// the change's budget, which it is given.
+    pub(crate) fn prepared<Fut>(
         session: &Session,
-        prepare: impl Future<Output = Result<MakeRequest, Error>> + Send + 'static,
-    ) -> Change<Job> {
+        prepare: impl FnOnce(RetryBudget) -> Fut + Send + 'static,
+    ) -> Change<Job>
+    where
+        Fut: Future<Output = Result<MakeRequest, Error>> + Send + 'static,
+    {
         Change {
             session: session.clone(),
-            prepare: Box::pin(prepare),
+            prepare: Box::new(move |budget| Box::pin(prepare(budget))),
             resend: true,
             decode: Box::new(Ok),
         }
+    }
+
+    /// A change whose request builder is ready.
+    pub(crate) fn ready(session: &Session, make: MakeRequest) -> Change<Job> {
+        Change::prepared(session, move |_| async move { Ok(make) })
     }
 
     /// `method path` with an optional JSON body (encoded once).
@@ -333,7 +346,7 @@ impl Change<Job> {
         body: Option<&B>,
     ) -> Change<Job> {
         match json_request(method, path, body) {
-            Ok(make) => Change::prepared(session, async move { Ok(make) }),
+            Ok(make) => Change::ready(session, make),
             Err(e) => Change::failed(session, e),
         }
     }
@@ -350,7 +363,7 @@ impl Change<Job> {
         match json_request(method, path, body) {
             Ok(make) => {
                 let make = with_remote(make, remote);
-                Change::prepared(session, async move { Ok(make) })
+                Change::ready(session, make)
             }
             Err(e) => Change::failed(session, e),
         }
@@ -408,7 +421,7 @@ impl<T: Send + 'static> Change<T> {
     pub(crate) fn failed(session: &Session, error: Error) -> Change<T> {
         Change {
             session: session.clone(),
-            prepare: Box::pin(async move { Err(error) }),
+            prepare: Box::new(move |_| Box::pin(async move { Err(error) })),
             resend: false,
             decode: Box::new(|_| {
                 Err(Error::config(
@@ -459,8 +472,8 @@ impl<T: Send + 'static> Change<T> {
     /// The first send; with [`Hold::UntilDone`] the server may hold its answer until the
     /// job has ended (what `.await` wants: fewer polls).
     async fn send_first(self, hold: Hold) -> Result<Submitted<T>, Error> {
-        let make = self.prepare.await?;
         let budget = RetryBudget::start();
+        let make = (self.prepare)(budget.clone()).await?;
         let (job, method, path) = send(&self.session, &make, &budget, hold).await?;
         Ok(Submitted {
             session: self.session,
@@ -563,6 +576,9 @@ impl<T> Submitted<T> {
     }
 
     /// Waits for the job (polling with the client's poll policy) and returns the result.
+    /// The change's retry budget started when it was submitted and covers the polls too
+    /// (a poll answered 503 is asked again only within the waits that are left): a change
+    /// waited on long after its submit has that much less of it.
     /// A job that failed on a lock, a busy server or with `solutionType: RETRY` is sent
     /// again within the change's retry budget; any other failure is
     /// [`HitachiError::JobFailed`] with the job's error object.
@@ -571,7 +587,9 @@ impl<T> Submitted<T> {
             let job = if self.job.is_finished() {
                 self.job.clone()
             } else {
-                self.session.wait(self.job.clone()).await?
+                self.session
+                    .wait_in(self.job.clone(), Some(&self.budget))
+                    .await?
             };
             match outcome(job, &self.method, &self.path) {
                 Ok(job) => return (self.decode)(job),

@@ -11,7 +11,7 @@ use crate::checks::{copy_pace, join_id, split_id};
 use crate::error::HitachiError;
 use crate::jobs::{AffectedResource, Change, Job, json_request, with_job_mode_wait};
 use crate::names::check_name;
-use crate::session::Session;
+use crate::session::{Session, check};
 
 /// A pair's status (reference §12.5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -679,9 +679,10 @@ fn act(
     no_wait: bool,
 ) -> Change<Job> {
     let fetch = session.clone();
-    Change::prepared(session, async move {
+    Change::prepared(session, move |budget| async move {
         let template_path = format!("{object}/actions/{}", action.as_str());
-        let mut template: ActionTemplate = fetch.get_json(&template_path).await?;
+        let request = Request::get(template_path.as_str()).retry_budget(&budget);
+        let mut template: ActionTemplate = check(fetch.send(request).await?)?.json()?;
         options.apply(&mut template)?;
         let make = json_request(
             Method::POST,
@@ -717,6 +718,22 @@ impl LocalCopyGroups<'_> {
     /// One copy group.
     pub async fn get(&self, id: &LocalCloneGroupId) -> Result<LocalCloneGroup, Error> {
         self.session.get_json(&self.path(&format!("/{id}"))).await
+    }
+
+    /// Splits every pair of the group (the group's template, parameters, invoke).
+    pub fn split(&self, id: &LocalCloneGroupId, options: ActionOptions) -> Change<Job> {
+        self.act(id, LocalCopyAction::Split, options)
+    }
+
+    /// Resynchronises every pair of the group.
+    pub fn resync(&self, id: &LocalCloneGroupId, options: ActionOptions) -> Change<Job> {
+        self.act(id, LocalCopyAction::Resync, options)
+    }
+
+    /// Restores every P-VOL of the group from its S-VOL (with
+    /// `Job-Mode-Wait-Configuration-Change: NoWait`, as Hitachi recommends).
+    pub fn restore(&self, id: &LocalCloneGroupId, options: ActionOptions) -> Change<Job> {
+        self.act(id, LocalCopyAction::Restore, options)
     }
 
     /// Runs an action on every pair of the group (template, parameters, invoke).

@@ -118,12 +118,12 @@ impl RemoteStorages<'_> {
     /// the registration).
     pub fn register(&self, remote: &Session, spec: &RegisterRemoteStorage) -> Change<Job> {
         Change::build(self.session, || {
-            if remote.client().storage_device_id().as_str() != spec.storage_device_id {
+            let there = crate::checks::remote_session(self.session, remote)?;
+            if there.as_str() != spec.storage_device_id {
                 return Err(HitachiError::InvalidInput {
                     what: "remote session",
                     reason: format!(
-                        "the session is on {}, the registration names {}",
-                        remote.client().storage_device_id(),
+                        "the session is on {there}, the registration names {}",
                         spec.storage_device_id
                     ),
                 }
@@ -167,14 +167,23 @@ impl RemoteStorages<'_> {
                 Some(serde_json::json!({ "isMutualDeletion": false }))
             }
         };
-        let path = self.path(&format!("/{remote}"));
-        Change::remote_json(
-            self.session,
-            remote_session,
-            Method::DELETE,
-            path,
-            body.as_ref(),
-        )
+        Change::build(self.session, || {
+            let there = crate::checks::remote_session(self.session, remote_session)?;
+            if there != *remote {
+                return Err(HitachiError::InvalidInput {
+                    what: "remote session",
+                    reason: format!("the session is on {there}, the deletion names {remote}"),
+                }
+                .into());
+            }
+            Ok(Change::remote_json(
+                self.session,
+                remote_session,
+                Method::DELETE,
+                self.path(&format!("/{remote}")),
+                body.as_ref(),
+            ))
+        })
     }
 }
 

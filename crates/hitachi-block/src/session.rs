@@ -21,7 +21,7 @@ use storkit_core::http::{HeaderMap, StatusCode};
 use storkit_core::poll::{PollError, PollStep, Poller};
 use storkit_core::secrecy::{ExposeSecret, SecretString};
 use storkit_core::session::{Token, TokenLogin, TokenSession};
-use storkit_core::{BasicAuth, Client, Error, ErrorKind, Request, Response};
+use storkit_core::{BasicAuth, Client, Error, ErrorKind, Request, Response, RetryBudget};
 
 use crate::client::HitachiClient;
 use crate::error::{ApiError, HitachiError};
@@ -329,23 +329,17 @@ impl Session {
         Change::new(self, move || Ok(make()))
     }
 
-    /// As [`run_job`](Session::run_job) for a remote operation: every send carries
-    /// `Remote-Authorization` with the *current* token of `remote` (a session on the
-    /// remote array), read afresh for each resend. Fails, sending nothing more, once
-    /// `remote` is closed.
-    pub fn run_remote_job<F>(&self, remote: &Session, make: F) -> Change<Job>
-    where
-        F: Fn() -> Request + Send + Sync + 'static,
-    {
-        let remote = remote.clone();
-        Change::new(self, move || {
-            let token = remote.remote_authorization()?;
-            Ok(make().sensitive_header(REMOTE_AUTHORIZATION, &token))
-        })
-    }
-
     /// Waits for a job to finish, polling with the client's poll policy.
     pub async fn wait(&self, job: Job) -> Result<Job, Error> {
+        self.wait_in(job, None).await
+    }
+
+    /// As [`wait`](Self::wait), each poll's retries counted in `budget` (a change's).
+    pub(crate) async fn wait_in(
+        &self,
+        job: Job,
+        budget: Option<&RetryBudget>,
+    ) -> Result<Job, Error> {
         let path = job.self_path.clone().unwrap_or_else(|| {
             self.inner
                 .client
@@ -356,9 +350,12 @@ impl Session {
         let result = poller
             .run(
                 |_| {
-                    let path = path.clone();
+                    let mut request = Request::get(path.clone());
+                    if let Some(b) = budget {
+                        request = request.retry_budget(b);
+                    }
                     async move {
-                        let job: Job = self.get_json(&path).await?;
+                        let job: Job = check(self.send(request).await?)?.json()?;
                         Ok::<_, Error>(if job.is_finished() {
                             PollStep::Done(job)
                         } else {

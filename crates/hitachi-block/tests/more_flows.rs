@@ -410,7 +410,7 @@ async fn a_copy_group_split_suspends_every_pair() {
 
     // Resync of the group brings both back towards PAIR.
     s.local_copy_groups()
-        .act(&group_id, LocalCopyAction::Resync, ActionOptions::default())
+        .resync(&group_id, ActionOptions::default())
         .await
         .unwrap();
     for id in &pair_ids {
@@ -428,18 +428,14 @@ async fn a_copy_group_split_suspends_every_pair() {
         pairs.wait_for_status(id, PairStatus::Pair).await.unwrap();
     }
     s.local_copy_groups()
-        .act(&group_id, LocalCopyAction::Split, ActionOptions::default())
+        .split(&group_id, ActionOptions::default())
         .await
         .unwrap();
     for id in &pair_ids {
         pairs.wait_for_status(id, PairStatus::Psus).await.unwrap();
     }
     s.local_copy_groups()
-        .act(
-            &group_id,
-            LocalCopyAction::Restore,
-            ActionOptions::default().copy_pace(10),
-        )
+        .restore(&group_id, ActionOptions::default().copy_pace(10))
         .await
         .unwrap();
     let no_wait = |action: &str| -> Vec<bool> {

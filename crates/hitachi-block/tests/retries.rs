@@ -520,3 +520,71 @@ async fn without_relogin_a_refused_token_is_the_answer() {
     assert_eq!(logins() - before, 0);
     let _ = t.close().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn job_polls_spend_the_same_budget_as_their_request() {
+    // A job that runs for an hour of wall time: every poll finds it running.
+    let array = HitachiMock::start(
+        ServerConfig::new().ips([IpAddr::from([127, 0, 19, 11])]),
+        ArrayConfig::new("VSP G900", 410_011).job_duration(Duration::from_secs(3600)),
+    )
+    .await
+    .unwrap();
+    let c = client(&array, RetryWaits::default()).await;
+    let s = c.open_session().await.unwrap();
+    let faults = array.server().faults();
+    // Twelve 500s on the create (about 500 s of backoff), then every job poll a 503.
+    faults.add(
+        Fault::new(FaultAction::html_500())
+            .when(|parts, _| parts.method == "POST" && parts.uri.path().ends_with("/ldevs"))
+            .times(12),
+    );
+    faults.add(
+        Fault::new(FaultAction::Respond {
+            status: 503,
+            headers: vec![],
+            body: Bytes::new(),
+        })
+        .when(|parts, _| parts.method == "GET" && parts.uri.path().contains("/jobs/")),
+    );
+    let started = Instant::now();
+    let submitted = s
+        .ldevs()
+        .create(&CreateLdev::dp(0, "1G").ldev_id(630))
+        .submit()
+        .await
+        .unwrap();
+    let err = submitted.wait().await.unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    // The polls' retries stop 600 s after the change began, not 600 s after polling did.
+    assert!(waited <= Duration::from_secs(600), "{waited:?}");
+    assert!(waited >= Duration::from_secs(600 - 61), "{waited:?}");
+    faults.clear();
+    let _ = s.close().await;
+}
+
+#[tokio::test]
+async fn a_registration_through_a_session_on_this_array_is_refused_unsent() {
+    use storkit_hitachi_block::remote_storage::{MutualDeletion, RegisterRemoteStorage};
+    let array = mock(12).await;
+    let c = client(&array, RetryWaits::default()).await;
+    let s = c.open_session().await.unwrap();
+    let own = c.storage_device_id().clone();
+    let log = array.server().log();
+    let before = log.len();
+    let err = s
+        .remote_storages()
+        .register(&s, &RegisterRemoteStorage::new(&own, "127.0.19.12", 443))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    let err = s
+        .remote_storages()
+        .delete(&s, &own, MutualDeletion::ServerDefault)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert_eq!(log.len(), before, "nothing sent");
+    s.close().await.unwrap();
+}

@@ -1,6 +1,7 @@
 //! The [`Remote`] handle (a local session and a checked remote session) and the verbs of
 //! remote copy pairs and copy groups reached through it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -114,6 +115,17 @@ impl<'a> Remote<'a> {
         lock_both(self.local, self.remote, wait_time).await
     }
 
+    /// An asynchronous request this crate does not model, between the two systems: as
+    /// [`Session::run_job`], sent in the local session with `Remote-Authorization` (the
+    /// remote session's current token) on every send.
+    pub fn run_job<F>(&self, make: F) -> Change<Job>
+    where
+        F: Fn() -> Request + Send + Sync + 'static,
+    {
+        let make: crate::jobs::MakeRequest = Arc::new(move || Ok(make()));
+        Change::ready(self.local, with_remote(make, self.remote))
+    }
+
     /// Refuses an id or body naming another remote array than this handle's: the token
     /// would authorise nothing there.
     fn names_this_remote(&self, named: &StorageDeviceId) -> Result<(), HitachiError> {
@@ -141,7 +153,7 @@ impl<'a> Remote<'a> {
     ) -> Result<Change<Job>, Error> {
         let make = with_remote(json_request(method, path, body)?, self.remote);
         let make = with_job_mode_wait(make, self.local);
-        Ok(Change::prepared(self.local, async move { Ok(make) }))
+        Ok(Change::ready(self.local, make))
     }
 
     /// A GET with `Remote-Authorization`, decoded.
