@@ -137,7 +137,7 @@ pub use remote_copy::{
 };
 pub use session::{REMOTE_AUTHORIZATION, RESPONSE_JOB_STATUS, Session};
 pub use snapshots::{AfterRestore, CreateSnapshot, Snapshot, SnapshotId, Snapshots};
-pub use storage_id::StorageDeviceId;
+pub use storage_id::{RemoteStorageId, StorageDeviceId};
 pub use storages::StorageDetail;
 pub use storkit_core::{Error, ErrorKind, TlsPolicy};
 pub use version::ApiVersion;

@@ -8,7 +8,7 @@ use storkit_core::{Error, Request};
 use crate::error::HitachiError;
 use crate::jobs::{Change, Job};
 use crate::session::Session;
-use crate::storage_id::StorageDeviceId;
+use crate::storage_id::{RemoteStorageId, StorageDeviceId};
 
 /// The body of `POST remote-storages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,7 +140,7 @@ impl RemoteStorages<'_> {
     }
 
     /// One registration, by the remote storageDeviceId.
-    pub async fn get(&self, remote: &StorageDeviceId) -> Result<RemoteStorage, Error> {
+    pub async fn get(&self, remote: &RemoteStorageId) -> Result<RemoteStorage, Error> {
         self.session
             .get_json(&self.path(&format!("/{remote}")))
             .await
@@ -157,7 +157,7 @@ impl RemoteStorages<'_> {
     pub fn delete(
         &self,
         remote_session: &Session,
-        remote: &StorageDeviceId,
+        remote: &RemoteStorageId,
         mutual: MutualDeletion,
     ) -> Change<Job> {
         let body = match mutual {

@@ -85,6 +85,12 @@ pub fn known_models() -> impl Iterator<Item = &'static str> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StorageDeviceId(String);
 
+/// The id of a remote storage system (remote storage registrations, remote copy): a
+/// [`StorageDeviceId`] like any other, since the API names the remote system by its own
+/// storageDeviceId. Calls that take one refuse an id that does not name the system their
+/// remote session is on.
+pub type RemoteStorageId = StorageDeviceId;
+
 impl StorageDeviceId {
     /// From model and serial: the model's prefix followed by the serial zero-padded to
     /// 6 digits (5 for the 7-character `VSP` prefix), 12 characters in all.

@@ -14,7 +14,7 @@ use crate::jobs::{AffectedResource, Change, Job, json_request, with_job_mode_wai
 use crate::local_copy::PairStatus;
 use crate::locks::{ResourceLock, lock_both};
 use crate::session::{REMOTE_AUTHORIZATION, Session, check};
-use crate::storage_id::StorageDeviceId;
+use crate::storage_id::{RemoteStorageId, StorageDeviceId};
 
 use super::ids::{RemoteCopyGroupId, RemoteCopyPairId};
 use super::specs::{CreateRemoteCopyPair, RemoteResync, RemoteSplit, RemoteTakeover};
@@ -88,7 +88,7 @@ impl<'a> Remote<'a> {
     }
 
     /// The remote storage system's id.
-    pub fn remote_storage_device_id(&self) -> &StorageDeviceId {
+    pub fn remote_storage_device_id(&self) -> &RemoteStorageId {
         &self.remote_id
     }
 
