@@ -27,10 +27,16 @@ options:
                        addresses; needs --name
   --ca-out FILE        write the CA certificate (PEM) to FILE; needs --tls
   --idle-close-ms N    close keep-alive connections idle for N milliseconds
+  --log-capacity N     keep the latest N requests in the request log (default 10000,
+                       so a long run, a benchmark say, does not grow without bound)
   -h, --help           print this help";
+
+/// The request log's default capacity for the standalone server.
+const DEFAULT_LOG_CAPACITY: usize = 10_000;
 
 struct Demo {
     config: ServerConfig,
+    log_capacity: usize,
     name: Option<String>,
     dns: Option<SocketAddr>,
     ca_out: Option<String>,
@@ -40,7 +46,15 @@ fn parse(raw: Vec<String>) -> Result<Demo, CliError> {
     let args = Args::parse(
         raw,
         &["tls"],
-        &["ips", "port", "name", "dns", "ca-out", "idle-close-ms"],
+        &[
+            "ips",
+            "port",
+            "name",
+            "dns",
+            "ca-out",
+            "idle-close-ms",
+            "log-capacity",
+        ],
     )?;
     match args.positionals() {
         [command] if command == "demo" => {}
@@ -80,8 +94,12 @@ fn parse(raw: Vec<String>) -> Result<Demo, CliError> {
     if let Some(name) = &name {
         config = config.host_name(name.clone());
     }
+    let log_capacity = args
+        .parse_value::<usize>("log-capacity")?
+        .unwrap_or(DEFAULT_LOG_CAPACITY);
     Ok(Demo {
         config,
+        log_capacity,
         name,
         dns,
         ca_out,
@@ -101,6 +119,7 @@ async fn run(demo: Demo) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    server.log().set_capacity(Some(demo.log_capacity));
     // Kept alive until the process is killed.
     let _dns = match (demo.dns, &demo.name) {
         (Some(addr), Some(name)) => match DnsServer::start(addr).await {
@@ -131,4 +150,27 @@ async fn run(demo: Demo) -> ExitCode {
     }
     cli::run_until_killed().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_request_log_is_bounded_by_default_and_on_demand() {
+        let demo = parse(strings(&["demo"]))
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(demo.log_capacity, DEFAULT_LOG_CAPACITY);
+        let demo = parse(strings(&["demo", "--log-capacity", "5"]))
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(demo.log_capacity, 5);
+        assert!(parse(strings(&["demo", "--log-capacity", "many"])).is_err());
+    }
 }
