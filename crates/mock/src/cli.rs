@@ -230,6 +230,16 @@ where
     }
 }
 
+/// How many of the latest requests a standalone mock's request log keeps
+/// ([`bound_log`]): a long run (a benchmark, a day of manual testing) must not grow it
+/// without bound.
+pub const STANDALONE_LOG_CAPACITY: usize = 10_000;
+
+/// Bounds a standalone mock's request log to [`STANDALONE_LOG_CAPACITY`] entries.
+pub fn bound_log(server: &crate::MockServer) {
+    server.log().set_capacity(Some(STANDALONE_LOG_CAPACITY));
+}
+
 /// The rest of a standalone mock's `run` once its server is up: prints the certificate's
 /// fingerprint (TLS only), writes the CA certificate to `ca_out` when asked (an error
 /// without TLS), prints the [`ready_line`] with `urls`, and serves until killed. Returns

@@ -140,6 +140,7 @@ async fn run(options: Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    cli::bound_log(mock.server());
     if let Some(tls) = mock.server().tls() {
         cli::print_fingerprint(tls);
     }

@@ -260,6 +260,7 @@ async fn run(options: Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    cli::bound_log(mock.server());
     if let Some(copy) = options.copy {
         mock.set_copy_duration(copy);
     }

@@ -32,7 +32,7 @@ options:
   -h, --help           print this help";
 
 /// The request log's default capacity for the standalone server.
-const DEFAULT_LOG_CAPACITY: usize = 10_000;
+const DEFAULT_LOG_CAPACITY: usize = cli::STANDALONE_LOG_CAPACITY;
 
 struct Demo {
     config: ServerConfig,

@@ -164,6 +164,7 @@ async fn run(options: Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    cli::bound_log(mock.server());
     cli::serve(
         PROGRAM,
         mock.server().tls(),
