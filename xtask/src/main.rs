@@ -157,6 +157,18 @@ fn test(root: &Path) -> Result<(), String> {
             "warnings",
         ],
     )?;
+    // The seed-diff tests run the examples' binaries (target/<profile>/examples/<name>):
+    // build them first, so a test never meets a missing or stale one.
+    cargo(
+        root,
+        &[
+            "build",
+            "--workspace",
+            "--examples",
+            "--all-features",
+            "--locked",
+        ],
+    )?;
     // Every feature on: optional code (the core's `xml`) is built, linted and tested too.
     cargo(
         root,
