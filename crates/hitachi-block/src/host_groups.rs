@@ -245,55 +245,46 @@ impl HostGroups<'_> {
 
     /// Creates a host group; the change's result is its job.
     pub fn create_job(&self, spec: &CreateHostGroup) -> Change<Job> {
-        Change::build(self.session, || {
-            spec.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::POST,
-                self.path(""),
-                Some(spec),
-            ))
-        })
+        Change::checked(
+            self.session,
+            spec.validate(),
+            Method::POST,
+            self.path(""),
+            Some(spec),
+        )
     }
 
     /// Creates a host group; the change's result is its id, as the job's
     /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
     /// none, even when the request gave the number).
     pub fn create(&self, spec: &CreateHostGroup) -> Change<HostGroupId> {
-        self.create_job(spec).map(|job| {
-            job.affected("host group", |r| match r {
-                AffectedResource::HostGroup(id) => Some(id),
-                _ => None,
-            })
+        self.create_job(spec).created("host group", |r| match r {
+            AffectedResource::HostGroup(id) => Some(id),
+            _ => None,
         })
     }
 
     /// Deletes a host group (with its WWNs and LUN paths).
     pub fn delete(&self, id: &HostGroupId) -> Change<Job> {
-        Change::build(self.session, || {
-            id.validate()?;
-            Ok(Change::json::<()>(
-                self.session,
-                Method::DELETE,
-                self.path(&format!("/{id}")),
-                None,
-            ))
-        })
+        Change::checked::<()>(
+            self.session,
+            id.validate(),
+            Method::DELETE,
+            self.path(&format!("/{id}")),
+            None,
+        )
     }
 
     /// Sets the host mode (and options): `PUT host-groups/{id}` with
     /// `{"hostMode": ..., "hostModeOptions": [...]}`.
     pub fn set_host_mode(&self, id: &HostGroupId, change: &HostModeChange) -> Change<Job> {
-        Change::build(self.session, || {
-            id.validate()?;
-            change.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::PUT,
-                self.path(&format!("/{id}")),
-                Some(change),
-            ))
-        })
+        Change::checked(
+            self.session,
+            id.validate().and_then(|()| change.validate()),
+            Method::PUT,
+            self.path(&format!("/{id}")),
+            Some(change),
+        )
     }
 }
 
@@ -428,28 +419,28 @@ impl HostWwns<'_> {
                 host_group_number: id.host_group_number,
             };
             Ok(
-                Change::json(self.session, Method::POST, self.path(""), Some(&body)).map(|job| {
-                    job.affected("host WWN", |r| match r {
+                Change::json(self.session, Method::POST, self.path(""), Some(&body)).created(
+                    "host WWN",
+                    |r| match r {
                         AffectedResource::HostWwn(id) => Some(id),
                         _ => None,
-                    })
-                }),
+                    },
+                ),
             )
         })
     }
 
     /// Removes a WWN from its host group.
     pub fn remove(&self, id: &HostWwnId) -> Change<Job> {
-        Change::build(self.session, || {
-            id.host_group().validate()?;
-            normalize_wwn(&id.wwn)?;
-            Ok(Change::json::<()>(
-                self.session,
-                Method::DELETE,
-                self.path(&format!("/{id}")),
-                None,
-            ))
-        })
+        Change::checked::<()>(
+            self.session,
+            id.host_group()
+                .validate()
+                .and_then(|()| normalize_wwn(&id.wwn).map(drop)),
+            Method::DELETE,
+            self.path(&format!("/{id}")),
+            None,
+        )
     }
 }
 

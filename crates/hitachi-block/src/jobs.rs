@@ -338,6 +338,31 @@ impl Change<Job> {
         Change::prepared(session, move |_| async move { Ok(make) })
     }
 
+    /// `method path` with an optional JSON body, once `check` passed: a failed check
+    /// (bad input) is the change's error, and nothing is sent.
+    pub(crate) fn checked<B: Serialize + ?Sized>(
+        session: &Session,
+        check: Result<(), HitachiError>,
+        method: Method,
+        path: String,
+        body: Option<&B>,
+    ) -> Change<Job> {
+        match check {
+            Ok(()) => Change::json(session, method, path, body),
+            Err(e) => Change::failed(session, e.into()),
+        }
+    }
+
+    /// The object the job created, as its `affectedResources` names it (see
+    /// [`Job::affected`]): never one computed from the request.
+    pub(crate) fn created<T: Send + 'static>(
+        self,
+        what: &'static str,
+        pick: fn(AffectedResource) -> Option<T>,
+    ) -> Change<T> {
+        self.map(move |job| job.affected(what, pick))
+    }
+
     /// `method path` with an optional JSON body (encoded once).
     pub(crate) fn json<B: Serialize + ?Sized>(
         session: &Session,

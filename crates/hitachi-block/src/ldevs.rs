@@ -607,41 +607,35 @@ impl<'a> Ldevs<'a> {
 
     /// Creates an LDEV; the change's result is the job.
     pub fn create_job(&self, spec: &CreateLdev) -> Change<Job> {
-        Change::build(self.session, || {
-            spec.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::POST,
-                self.path(""),
-                Some(spec),
-            ))
-        })
+        Change::checked(
+            self.session,
+            spec.validate(),
+            Method::POST,
+            self.path(""),
+            Some(spec),
+        )
     }
 
     /// Creates an LDEV; the change's result is its number, as the job's
     /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
     /// none, even when the spec asked for a number: the job is the only witness).
     pub fn create(&self, spec: &CreateLdev) -> Change<LdevId> {
-        self.create_job(spec).map(|job| {
-            job.affected("LDEV", |r| match r {
-                AffectedResource::Ldev(id) => Some(id),
-                _ => None,
-            })
+        self.create_job(spec).created("LDEV", |r| match r {
+            AffectedResource::Ldev(id) => Some(id),
+            _ => None,
         })
     }
 
     /// Deletes an LDEV.
     pub fn delete(&self, id: impl Into<LdevId>) -> Change<Job> {
         let id = id.into();
-        Change::build(self.session, || {
-            check_ldev_id(id)?;
-            Ok(Change::json::<()>(
-                self.session,
-                Method::DELETE,
-                self.path(&format!("/{id}")),
-                None,
-            ))
-        })
+        Change::checked::<()>(
+            self.session,
+            check_ldev_id(id),
+            Method::DELETE,
+            self.path(&format!("/{id}")),
+            None,
+        )
     }
 
     /// Deletes a data-reduction LDEV whose reduced data would otherwise block the delete

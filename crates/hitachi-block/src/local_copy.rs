@@ -540,12 +540,11 @@ impl LocalCopyPairs<'_> {
     /// Creates a pair; the change's result is its id, as the job's `affectedResources`
     /// names it ([`HitachiError::NoAffectedResource`] when it names none).
     pub fn create(&self, spec: &CreateLocalClonePair) -> Change<LocalClonePairId> {
-        self.create_job(spec).map(|job| {
-            job.affected("ShadowImage pair", |r| match r {
+        self.create_job(spec)
+            .created("ShadowImage pair", |r| match r {
                 AffectedResource::LocalClonePair(id) => Some(id),
                 _ => None,
             })
-        })
     }
 
     /// One pair.

@@ -201,40 +201,34 @@ impl Luns<'_> {
 
     /// Maps an LDEV; the change's result is its job.
     pub fn map_job(&self, spec: &MapLun) -> Change<Job> {
-        Change::build(self.session, || {
-            spec.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::POST,
-                self.path(""),
-                Some(spec),
-            ))
-        })
+        Change::checked(
+            self.session,
+            spec.validate(),
+            Method::POST,
+            self.path(""),
+            Some(spec),
+        )
     }
 
     /// Maps an LDEV; the change's result is the LUN's id, as the job's
     /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
     /// none, even when the request gave the LUN number).
     pub fn map(&self, spec: &MapLun) -> Change<LunId> {
-        self.map_job(spec).map(|job| {
-            job.affected("LUN", |r| match r {
-                AffectedResource::Lun(id) => Some(id),
-                _ => None,
-            })
+        self.map_job(spec).created("LUN", |r| match r {
+            AffectedResource::Lun(id) => Some(id),
+            _ => None,
         })
     }
 
     /// Removes a LUN path (the LDEV stays).
     pub fn unmap(&self, id: &LunId) -> Change<Job> {
-        Change::build(self.session, || {
-            id.validate()?;
-            Ok(Change::json::<()>(
-                self.session,
-                Method::DELETE,
-                self.path(&format!("/{id}")),
-                None,
-            ))
-        })
+        Change::checked::<()>(
+            self.session,
+            id.validate(),
+            Method::DELETE,
+            self.path(&format!("/{id}")),
+            None,
+        )
     }
 }
 

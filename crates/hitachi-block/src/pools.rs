@@ -664,15 +664,13 @@ impl Pools<'_> {
 
     /// Creates a pool (`POST pools`); the change's result is its finished job.
     pub fn create_job(&self, spec: &CreatePool) -> Change<Job> {
-        Change::build(self.session, || {
-            spec.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::POST,
-                self.path(""),
-                Some(spec),
-            ))
-        })
+        Change::checked(
+            self.session,
+            spec.validate(),
+            Method::POST,
+            self.path(""),
+            Some(spec),
+        )
     }
 
     /// Creates a pool; the change's result is its number, as the job names it in
@@ -684,16 +682,13 @@ impl Pools<'_> {
 
     /// Changes a pool's settings (`PATCH pools/{id}` with the fields set in `change`).
     pub fn change(&self, pool_id: PoolId, change: &ChangePool) -> Change<Job> {
-        Change::build(self.session, || {
-            check_pool_id(pool_id)?;
-            change.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::PATCH,
-                self.path(&format!("/{pool_id}")),
-                Some(change),
-            ))
-        })
+        Change::checked(
+            self.session,
+            check_pool_id(pool_id).and_then(|()| change.validate()),
+            Method::PATCH,
+            self.path(&format!("/{pool_id}")),
+            Some(change),
+        )
     }
 
     /// Adds pool volumes (`POST pools/{id}/actions/expand/invoke` with
@@ -729,15 +724,13 @@ impl Pools<'_> {
 
     /// Deletes a pool (`DELETE pools/{id}`). Its pool volumes stay, as basic LDEVs.
     pub fn delete(&self, pool_id: PoolId) -> Change<Job> {
-        Change::build(self.session, || {
-            check_pool_id(pool_id)?;
-            Ok(Change::json::<()>(
-                self.session,
-                Method::DELETE,
-                self.path(&format!("/{pool_id}")),
-                None,
-            ))
-        })
+        Change::checked::<()>(
+            self.session,
+            check_pool_id(pool_id),
+            Method::DELETE,
+            self.path(&format!("/{pool_id}")),
+            None,
+        )
     }
 
     fn invoke(

@@ -369,16 +369,13 @@ impl Ports<'_> {
 
     /// Changes a port's settings (`PATCH ports/{id}` with the fields set in `settings`).
     pub fn change(&self, port_id: &str, settings: &PortSettings) -> Change<Job> {
-        Change::build(self.session, || {
-            check_port_id(port_id)?;
-            settings.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::PATCH,
-                self.path(&format!("/{port_id}")),
-                Some(settings),
-            ))
-        })
+        Change::checked(
+            self.session,
+            check_port_id(port_id).and_then(|()| settings.validate()),
+            Method::PATCH,
+            self.path(&format!("/{port_id}")),
+            Some(settings),
+        )
     }
 }
 

@@ -352,26 +352,22 @@ impl Snapshots<'_> {
 
     /// Creates a snapshot; the change's result is its job.
     pub fn create_job(&self, spec: &CreateSnapshot) -> Change<Job> {
-        Change::build(self.session, || {
-            spec.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::POST,
-                self.path(""),
-                Some(spec),
-            ))
-        })
+        Change::checked(
+            self.session,
+            spec.validate(),
+            Method::POST,
+            self.path(""),
+            Some(spec),
+        )
     }
 
     /// Creates a snapshot; the change's result is its id, as the job's
     /// `affectedResources` names it ([`HitachiError::NoAffectedResource`] when it names
     /// none, even when the request gave the mirror unit).
     pub fn create(&self, spec: &CreateSnapshot) -> Change<SnapshotId> {
-        self.create_job(spec).map(|job| {
-            job.affected("snapshot", |r| match r {
-                AffectedResource::Snapshot(id) => Some(id),
-                _ => None,
-            })
+        self.create_job(spec).created("snapshot", |r| match r {
+            AffectedResource::Snapshot(id) => Some(id),
+            _ => None,
         })
     }
 
@@ -393,15 +389,13 @@ impl Snapshots<'_> {
     }
 
     fn invoke(&self, id: SnapshotId, action: &str, body: Option<serde_json::Value>) -> Change<Job> {
-        Change::build(self.session, || {
-            id.validate()?;
-            Ok(Change::json(
-                self.session,
-                Method::POST,
-                self.path(&format!("/{id}/actions/{action}/invoke")),
-                body.as_ref(),
-            ))
-        })
+        Change::checked(
+            self.session,
+            id.validate(),
+            Method::POST,
+            self.path(&format!("/{id}/actions/{action}/invoke")),
+            body.as_ref(),
+        )
     }
 
     /// Stores the snapshot data (split): `POST .../actions/split/invoke`, no body (the
@@ -430,15 +424,13 @@ impl Snapshots<'_> {
 
     /// Deletes a snapshot (`DELETE snapshots/{pvol},{mu}`).
     pub fn delete(&self, id: SnapshotId) -> Change<Job> {
-        Change::build(self.session, || {
-            id.validate()?;
-            Ok(Change::json::<()>(
-                self.session,
-                Method::DELETE,
-                self.path(&format!("/{id}")),
-                None,
-            ))
-        })
+        Change::checked::<()>(
+            self.session,
+            id.validate(),
+            Method::DELETE,
+            self.path(&format!("/{id}")),
+            None,
+        )
     }
 }
 

@@ -207,12 +207,11 @@ impl RemoteCopyPairs<'_> {
     /// guessed from the spec). The pair then copies: wait for it with
     /// [`wait_for_status`](Self::wait_for_status).
     pub fn create(&self, spec: &CreateRemoteCopyPair) -> Change<RemoteCopyPairId> {
-        self.create_job(spec).map(|job| {
-            job.affected("remote copy pair", |r| match r {
+        self.create_job(spec)
+            .created("remote copy pair", |r| match r {
                 AffectedResource::RemoteCopyPair(id) => Some(id),
                 _ => None,
             })
-        })
     }
 
     /// One pair.
