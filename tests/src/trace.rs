@@ -1,9 +1,10 @@
 //! Capturing `tracing` output at TRACE level, for checks on what the logs contain.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, Once, PoisonError};
 
-use tracing::subscriber::DefaultGuard;
+use tracing::subscriber::{DefaultGuard, Interest};
+use tracing::{Event, Metadata, span};
 
 /// Everything formatted by the subscriber installed with [`TraceCapture::install`].
 ///
@@ -32,7 +33,16 @@ impl TraceCapture {
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .finish();
+        // A callsite first hit on another test's thread while no capture was installed
+        // could cache a "never" interest and stay silent here (an occasional "spans were
+        // not captured"): a global subscriber that answers "sometimes" for every callsite
+        // keeps each one asking the thread's current subscriber.
+        static QUIET: Once = Once::new();
+        QUIET.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(AskEveryTime);
+        });
         let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
         (capture, CaptureGuard { _guard: guard })
     }
 
@@ -55,4 +65,36 @@ impl Write for TraceCapture {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The global subscriber of a test binary that captures: records nothing, and tells every
+/// callsite to ask the current subscriber each time, so a thread's capture sees them all.
+struct AskEveryTime;
+
+impl tracing::Subscriber for AskEveryTime {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        false
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+
+    fn event(&self, _: &Event<'_>) {}
+
+    fn enter(&self, _: &span::Id) {}
+
+    fn exit(&self, _: &span::Id) {}
 }
