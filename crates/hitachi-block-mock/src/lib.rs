@@ -108,6 +108,7 @@ mod remote_copy;
 mod remote_storages;
 mod request;
 mod router;
+pub mod seeds;
 mod sessions;
 mod snapshots;
 mod state;

@@ -9,13 +9,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
+
+use storkit_hitachi_block_mock::seeds::{self, KillOnDrop, host_port, read_in_background};
 
 const BIN: &str = env!("CARGO_BIN_EXE_storkit-hitachi-block-mock");
 const MODEL: &str = "VSP G900";
@@ -28,38 +30,6 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long one sample may run. Each job poll sleeps at least 1 s; the samples need 1 and 2
 /// jobs, so a healthy run takes a few seconds.
 const SEED_TIMEOUT: Duration = Duration::from_secs(60);
-const INSTALL_HINT: &str =
-    "python3 -m pip install -r crates/hitachi-block-mock/seeds/requirements.txt";
-
-/// A child process that is killed and reaped however the test ends, panics included.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads a stream to its end on a thread, which the handle joins; the text read so far is in
-/// the buffer.
-fn collect(mut stream: impl Read + Send + 'static) -> (Arc<Mutex<String>>, JoinHandle<()>) {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    let reader = thread::spawn(move || {
-        let mut chunk = [0_u8; 4096];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => sink
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&chunk[..n])),
-            }
-        }
-    });
-    (text, reader)
-}
 
 fn snapshot(text: &Arc<Mutex<String>>) -> String {
     text.lock().unwrap().clone()
@@ -72,7 +42,7 @@ struct Mock {
     host: String,
     port: u16,
     stderr: Arc<Mutex<String>>,
-    _process: Guard,
+    _process: KillOnDrop,
 }
 
 impl Mock {
@@ -92,8 +62,8 @@ impl Mock {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the {name} mock {BIN}: {e}"));
         let stdout = child.stdout.take().unwrap();
-        let (stderr, _) = collect(child.stderr.take().unwrap());
-        let process = Guard(child);
+        let (stderr, _) = read_in_background(child.stderr.take().unwrap());
+        let process = KillOnDrop(child);
 
         // The first stdout line is `ready <url> [<url>...]`; keep draining stdout afterwards.
         let (tx, rx) = mpsc::channel();
@@ -118,7 +88,7 @@ impl Mock {
             .and_then(|urls| urls.split_whitespace().next())
             .unwrap_or_else(|| panic!("the {name} mock printed {line:?}, not `ready <url>`"))
             .to_owned();
-        let (host, port) = host_port(&url);
+        let (host, port) = host_port(&url).expect("the mock runs with --tls and a port");
         assert_eq!(host, ip, "the {name} mock listens on {url}");
         Mock {
             name,
@@ -131,45 +101,6 @@ impl Mock {
     }
 }
 
-/// `https://127.0.0.131:40123[/...]` → (`127.0.0.131`, 40123).
-fn host_port(url: &str) -> (String, u16) {
-    let rest = url
-        .strip_prefix("https://")
-        .unwrap_or_else(|| panic!("{url} is not an https URL (the mock runs with --tls)"));
-    let authority = rest.split('/').next().unwrap();
-    let (host, port) = authority
-        .rsplit_once(':')
-        .unwrap_or_else(|| panic!("{url} has no port"));
-    let port = port
-        .parse()
-        .unwrap_or_else(|e| panic!("{url}: bad port: {e}"));
-    (host.trim_matches(['[', ']']).to_owned(), port)
-}
-
-fn seeds_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
-}
-
-/// Fails (never skips) when Python 3 or `requests` is missing.
-fn require_python_requests() {
-    match Command::new("python3")
-        .args(["-c", "import requests"])
-        .stdin(Stdio::null())
-        .output()
-    {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "the seed harness needs the Python package `requests` \
-             (`python3 -c \"import requests\"` failed: {}). Install it with:\n    {INSTALL_HINT}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => panic!(
-            "the seed harness needs `python3` with `requests` (cannot run python3: {e}). \
-             Install Python 3, then:\n    {INSTALL_HINT}"
-        ),
-    }
-}
-
 struct SeedRun {
     script: &'static str,
     status: ExitStatus,
@@ -179,7 +110,7 @@ struct SeedRun {
 
 /// Runs one sample with `python3`, its parameter modules pointed at the mocks.
 fn run_seed(script: &'static str, local: &Mock, remote: &Mock, workdir: &Path) -> SeedRun {
-    let seeds = seeds_dir();
+    let seeds = seeds::dir();
     let mut command = Command::new("python3");
     command
         .arg(seeds.join(script))
@@ -215,9 +146,9 @@ fn run_seed(script: &'static str, local: &Mock, remote: &Mock, workdir: &Path) -
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run python3 {script}: {e}"));
-    let (stdout, stdout_reader) = collect(child.stdout.take().unwrap());
-    let (stderr, stderr_reader) = collect(child.stderr.take().unwrap());
-    let mut process = Guard(child);
+    let (stdout, stdout_reader) = read_in_background(child.stdout.take().unwrap());
+    let (stderr, stderr_reader) = read_in_background(child.stderr.take().unwrap());
+    let mut process = KillOnDrop(child);
 
     let deadline = Instant::now() + SEED_TIMEOUT;
     let status = loop {
@@ -297,7 +228,9 @@ fn check(run: &SeedRun, expected: &[String], mocks: &[&Mock]) {
 
 #[test]
 fn hitachi_sample_programs_run_unmodified_against_the_mock() {
-    require_python_requests();
+    if let Err(e) = seeds::python_requests() {
+        panic!("{e}");
+    }
 
     let local = Mock::start(
         "local",

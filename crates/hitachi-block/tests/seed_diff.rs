@@ -26,15 +26,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use storkit_core::http::Method;
+use storkit_hitachi_block_mock::seeds::{self, KillOnDrop, host_port, read_in_background};
 use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock, JobFailure};
 use storkit_mock::{Fault, FaultAction, ServerConfig, TlsSettings};
 
@@ -47,8 +46,6 @@ const REMOTE_SDID: &str = "886000420000";
 const JOB_DURATION: Duration = Duration::from_millis(100);
 /// How long one program may run. The samples sleep 1 s per job and need at most 2 jobs.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
-const INSTALL_HINT: &str =
-    "python3 -m pip install -r crates/hitachi-block-mock/seeds/requirements.txt";
 const BUILD_HINT: &str = "cargo build -p storkit-hitachi-block --examples \
      (a plain `cargo test -p storkit-hitachi-block` builds them too)";
 
@@ -104,7 +101,7 @@ impl Mocks {
     fn placeholders(&self) -> Vec<(String, &'static str)> {
         let mut subs = Vec::new();
         let mut add = |mock: &HitachiMock, ip: &'static str, port: &'static str| {
-            let (host, p) = host_port(&mock.url());
+            let (host, p) = host_port(&mock.url()).expect("the mock runs HTTPS with a port");
             subs.push((host, ip));
             subs.push((p.to_string(), port));
         };
@@ -151,51 +148,9 @@ async fn start_mocks(case: &Case) -> Mocks {
     Mocks { local, remote }
 }
 
-/// `https://127.0.16.1:40123` → (`127.0.16.1`, 40123).
-fn host_port(url: &str) -> (String, u16) {
-    let authority = url
-        .strip_prefix("https://")
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("{url} is not an https URL"));
-    let (host, port) = authority
-        .rsplit_once(':')
-        .unwrap_or_else(|| panic!("{url} has no port"));
-    (host.to_owned(), port.parse().unwrap())
-}
-
 // ---------------------------------------------------------------------------------------
 // Running a program
 // ---------------------------------------------------------------------------------------
-
-/// A child process that is killed and reaped however the test ends, panics included.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads a stream to its end on a thread; the text read so far is in the buffer.
-fn collect(mut stream: impl Read + Send + 'static) -> (Arc<Mutex<String>>, JoinHandle<()>) {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    let reader = thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let mut chunk = [0_u8; 4096];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    bytes.extend_from_slice(&chunk[..n]);
-                    *sink.lock().unwrap() = String::from_utf8_lossy(&bytes).into_owned();
-                }
-            }
-        }
-    });
-    (text, reader)
-}
 
 /// How one program ended.
 struct Run {
@@ -237,9 +192,9 @@ async fn run(mut command: Command, what: String) -> Run {
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-        let (stdout, stdout_reader) = collect(child.stdout.take().unwrap());
-        let (stderr, stderr_reader) = collect(child.stderr.take().unwrap());
-        let mut process = Guard(child);
+        let (stdout, stdout_reader) = read_in_background(child.stdout.take().unwrap());
+        let (stderr, stderr_reader) = read_in_background(child.stderr.take().unwrap());
+        let mut process = KillOnDrop(child);
         let deadline = Instant::now() + RUN_TIMEOUT;
         let status = loop {
             if let Some(status) = process.0.try_wait().unwrap() {
@@ -271,37 +226,14 @@ async fn run(mut command: Command, what: String) -> Run {
     .unwrap()
 }
 
-fn seeds_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../hitachi-block-mock/seeds")
-}
-
-/// Fails (never skips) when Python 3 or `requests` is missing.
-fn require_python_requests() {
-    match Command::new("python3")
-        .args(["-c", "import requests"])
-        .stdin(Stdio::null())
-        .output()
-    {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "the seed diff needs the Python package `requests` \
-             (`python3 -c \"import requests\"` failed: {}). Install it with:\n    {INSTALL_HINT}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => panic!(
-            "the seed diff needs `python3` with `requests` (cannot run python3: {e}). \
-             Install Python 3, then:\n    {INSTALL_HINT}"
-        ),
-    }
-}
-
 /// The sample, unmodified, its parameter modules pointed at the mocks.
 async fn run_seed(program: Program, mocks: &Mocks) -> Run {
-    let seeds = seeds_dir();
-    let (local_host, local_port) = host_port(&mocks.local.url());
+    let seeds = seeds::dir();
+    let (local_host, local_port) =
+        host_port(&mocks.local.url()).expect("the mock runs HTTPS with a port");
     // Seed 001 reads only the local values; the remote ones must still parse.
     let (remote_host, remote_port) = match &mocks.remote {
-        Some(remote) => host_port(&remote.url()),
+        Some(remote) => host_port(&remote.url()).expect("the mock runs HTTPS with a port"),
         None => (local_host.clone(), local_port),
     };
     let mut command = Command::new("python3");
@@ -532,7 +464,9 @@ fn unchanged(_: Side, config: ArrayConfig) -> ArrayConfig {
 fn nothing(_: &Mocks) {}
 
 async fn check(case: Case) {
-    require_python_requests();
+    if let Err(e) = seeds::python_requests() {
+        panic!("{e}");
+    }
     let binary = example_binary(case.program.example());
 
     let mocks = start_mocks(&case).await;
