@@ -315,12 +315,14 @@ fn demo(root: &Path) -> Result<(), String> {
 }
 
 /// A benchmark: name, mock package, mock binary, the variable that tells the bench where
-/// the built mock is, bench package, bench target.
+/// the built mock is, the features it is built with, bench package, bench target.
 struct Bench {
     name: &'static str,
     mock_package: &'static str,
     mock_bin: &'static str,
     mock_env: &'static str,
+    /// Features the mock binary is built with for the benchmark.
+    mock_features: &'static str,
     package: &'static str,
     target: &'static str,
 }
@@ -331,6 +333,7 @@ const BENCHES: &[Bench] = &[
         mock_package: "storkit-mock",
         mock_bin: "storkit-mock",
         mock_env: "STORKIT_MOCK_BIN",
+        mock_features: "",
         package: "storkit-core",
         target: "transport",
     },
@@ -339,6 +342,7 @@ const BENCHES: &[Bench] = &[
         mock_package: "storkit-hcp-mock",
         mock_bin: "storkit-hcp-mock",
         mock_env: "STORKIT_HCP_MOCK_BIN",
+        mock_features: "mimalloc",
         package: "storkit-hcp",
         target: "hcp",
     },
@@ -378,6 +382,8 @@ fn run_bench(root: &Path, b: &Bench) -> Result<(), String> {
             b.mock_package,
             "--bin",
             b.mock_bin,
+            "--features",
+            b.mock_features,
         ],
     )?;
     let mock = target_dir(root).join("release").join(b.mock_bin);

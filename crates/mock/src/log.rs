@@ -341,12 +341,15 @@ impl ConnLog {
         });
     }
 
+    /// Changes a record in place. Waiters hear of it only when the record closed: that is
+    /// all they wait for, and a request counted on every request would wake them for nothing.
     pub(crate) fn update(&self, id: u64, change: impl FnOnce(&mut ConnRecord)) {
         self.records
             .send_if_modified(|records| match records.get_mut(&id) {
                 Some(record) => {
+                    let was_closed = record.is_closed();
                     change(record);
-                    true
+                    record.is_closed() != was_closed
                 }
                 None => false,
             });
