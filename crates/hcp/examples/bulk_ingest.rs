@@ -3,10 +3,11 @@
 //! (`/rest/bulk/xx/yy/<uuid>`, the original file name kept as an annotation), with a
 //! progress bar, a journal from which an interrupted run resumes, and a summary.
 //!
-//! With no `--fqdn` it starts a mock HCP itself (four nodes on 127.0.9.31-34, TLS with its
-//! own CA and its own DNS server) and tells from the mock's log how the uploads spread
-//! over the nodes. With no `--dir` it makes `--files` small files in a temporary
-//! directory (removed at the end). Against a real system:
+//! Each file's result names the node that stored it, so the summary tells how the uploads
+//! spread over the nodes. With no `--fqdn` it starts a mock HCP itself (four nodes on
+//! 127.0.9.31-34, TLS with its own CA and its own DNS server). With no `--dir` it makes
+//! `--files` small files in a temporary directory (removed at the end). Against a real
+//! system:
 //!
 //! ```text
 //! cargo run -p storkit-hcp --example bulk_ingest -- \
@@ -73,7 +74,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         None => (work.0.join("journal.jsonl"), " (temporary)"),
     };
 
-    let mut mock = None;
+    let mut _mock = None; // kept alive for the run
     let builder = match &conn.fqdn {
         Some(fqdn) => conn.builder(fqdn),
         None => {
@@ -88,7 +89,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
             let fqdn = m.namespace_fqdn("m", "n1");
             eprintln!("(no --fqdn: started a mock HCP for {fqdn} on 127.0.9.31-34)");
             let b = cli::mock_builder(&m, &fqdn)?;
-            mock = Some(m);
+            _mock = Some(m);
             b
         }
     };
@@ -174,19 +175,19 @@ async fn run() -> Result<(), Box<dyn Error>> {
         "sent:   {bytes} bytes in {seconds:.3} s = {:.2} MB/s",
         bytes as f64 / 1e6 / seconds.max(1e-9)
     );
-    match &mock {
-        Some(m) => {
-            println!("nodes used (objects stored per node, from the mock's log):");
-            let per_node = objects_per_node(m, &initial_path);
-            if per_node.is_empty() {
-                println!("  (none)");
-            }
-            for (node, n) in per_node {
-                println!("  {node}: {n}");
-            }
-        }
-        // The per-file results carry no node address.
-        None => println!("nodes used: only known with the mock"),
+    println!("nodes used (objects stored per node in this run):");
+    let mut per_node = BTreeMap::new();
+    for served in results.iter().filter_map(|r| r.served) {
+        let system = if served.replica { " (replica)" } else { "" };
+        *per_node
+            .entry(format!("{}{system}", served.address))
+            .or_insert(0usize) += 1;
+    }
+    if per_node.is_empty() {
+        println!("  (none)");
+    }
+    for (node, n) in per_node {
+        println!("  {node}: {n}");
     }
     let lines = std::fs::read_to_string(&journal)
         .map(|t| t.lines().count())
@@ -196,22 +197,6 @@ async fn run() -> Result<(), Box<dyn Error>> {
         return Err(format!("{} of {} files failed", failures.len(), results.len()).into());
     }
     Ok(())
-}
-
-/// How many object PUTs under `prefix` each node served (custom-metadata PUTs left out).
-fn objects_per_node(mock: &HcpMock, prefix: &str) -> BTreeMap<String, usize> {
-    let mut per_node = BTreeMap::new();
-    for e in mock.server().log().entries() {
-        let is_metadata = e
-            .query
-            .as_deref()
-            .is_some_and(|q| q.contains("type=custom-metadata"));
-        if e.method == "PUT" && e.path.starts_with(prefix) && !is_metadata && e.status == Some(201)
-        {
-            *per_node.entry(e.node.ip().to_string()).or_insert(0) += 1;
-        }
-    }
-    per_node
 }
 
 /// The regular files directly in `dir`, in name order.

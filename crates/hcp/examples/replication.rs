@@ -273,20 +273,24 @@ fn with_replica(
         .build()?)
 }
 
-/// Reads `path` and says which system served it (`X-HCP-ServicedBySystem`) from which node.
+/// Reads `path` and says which system served it (`X-HCP-ServicedBySystem`, and whether
+/// the client routed it to the replica) from which node.
 async fn read_and_tell(client: &HcpClient, path: &str) -> Result<(), Box<dyn Error>> {
-    let reader = client.get(path, &GetOptions::default()).await?;
+    let mut reader = client.get(path, &GetOptions::default()).await?;
     let system = reader
         .headers()
         .get("x-hcp-servicedbysystem")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("an unnamed system")
         .to_owned();
-    let node = reader.address();
-    let body = reader.bytes().await?;
+    let body = reader.read_to_end().await?;
+    let served = reader.served();
+    let role = if served.replica { "replica" } else { "primary" };
     let shown = &body[..body.len().min(40)];
     println!(
-        "  GET {path}: served by {system} (node {node}): {}",
+        "  GET {path}: served by {system}, the {role} (node {}, {:.6} s): {}",
+        served.address,
+        served.times.service_time2.as_secs_f64(),
         Py::Bytes(shown.to_vec()).repr()
     );
     Ok(())

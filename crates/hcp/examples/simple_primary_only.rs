@@ -14,13 +14,14 @@
 //!
 //! It writes, then deletes, `/rest/hcpsdk/sample_primary_only.txt`.
 //!
-//! Where the client differs from hcpsdk, the output shows the client: the header names of
-//! the HEAD request are printed as the client holds them (lower case; HTTP names are
-//! case-insensitive); the connect time is the real TCP and TLS connect time of the
-//! connection (0 when a pooled one was reused), where hcpsdk timed the creation of a
-//! Python object. And as hcpsdk's `Connection` keeps the node of its first request, the
-//! HEAD, GET and DELETE are bound to the node the PUT used (the client itself would spread
-//! them over the nodes).
+//! The header names of the HEAD request are printed as HCP writes them (`X-HCP-Hash`,
+//! `ETag`), through `header_display_name`: the client holds them in lower case, as hyper
+//! delivers them, and HTTP names are case-insensitive. Where the client differs from
+//! hcpsdk, the output shows the client: the connect time is the real TCP and TLS connect
+//! time of the connection (0 when a pooled one was reused), where hcpsdk timed the
+//! creation of a Python object. And as hcpsdk's `Connection` keeps the node of its first
+//! request, the HEAD, GET and DELETE are bound to the node the PUT used (the client itself
+//! would spread them over the nodes).
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -32,10 +33,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use pyfmt::Py;
-use storkit_core::Response;
 use storkit_core::http::Method;
+use storkit_hcp::client::RawResponse;
 use storkit_hcp::{
-    ErrorKind, HcpAuth, HcpClient, HcpError, HcpErrorExt, PutBody, PutOptions, ServiceTimes,
+    ErrorKind, HcpAuth, HcpClient, HcpError, HcpErrorExt, PutBody, PutOptions, Served,
+    header_display_name,
 };
 use storkit_hcp_mock::{HcpConfig, HcpMock};
 
@@ -125,36 +127,37 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .await
         .map_err(|e| request_failed("PUT", e))?;
     println!("PUT Request was successful");
-    println!("used IP address: {}", r.address);
+    println!("used IP address: {}", r.served.address);
     println!("hash = {}", r.hash);
-    print_connect_time(&r.times);
-    println!("Request duration: {:0.12} seconds", seconds(&r.times));
+    print_connect_time(&r.served);
+    print_duration(&r.served);
     println!();
 
     // hcpsdk's Connection keeps the node it took for its first request, and its
     // connection; the client spreads requests over the nodes, so the rest is bound to the
     // PUT's node to show the same (a reused connection, the same address).
-    let node = r.address;
+    let node = r.served.address;
 
     // Check the object for existence and get its metadata: every header, in the order
-    // HCP sent them, which the typed `head` would turn into fields.
+    // HCP sent them and spelled as HCP writes them (the typed `head` turns them into
+    // fields).
     let r = on_node(&t, Method::HEAD, node)
         .await
         .map_err(|e| request_failed("HEAD", e))?;
     check_status("HEAD", &r)?;
     println!("HEAD Request was successful - headers:");
     let headers = r
-        .headers()
+        .headers
         .iter()
         .map(|(name, value)| {
             Py::Tuple(vec![
-                Py::str(name.as_str()),
+                Py::str(header_display_name(name)),
                 Py::str(String::from_utf8_lossy(value.as_bytes())),
             ])
         })
         .collect();
     println!("{}", Py::List(headers).pformat());
-    print_address_and_duration(&r);
+    print_address_and_duration(&r.served());
 
     // Read the object and print the first few bytes of its content.
     let r = on_node(&t, Method::GET, node)
@@ -162,9 +165,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .map_err(|e| request_failed("GET", e))?;
     check_status("GET", &r)?;
     println!("GET Request was successful - here's the content:");
-    let head = &r.body()[..r.body().len().min(40)];
+    let head = &r.body[..r.body.len().min(40)];
     println!("{}...", Py::Bytes(head.to_vec()).repr());
-    print_address_and_duration(&r);
+    print_address_and_duration(&r.served());
 
     // Clean up by deleting the object again.
     let r = on_node(&t, Method::DELETE, node)
@@ -172,55 +175,48 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .map_err(|e| request_failed("DELETE", e))?;
     check_status("DELETE", &r)?;
     println!("DELETE Request was successful");
-    println!("used IP address: {}", r.node());
-    println!(
-        "Request duration: {:0.12} seconds",
-        seconds(&r.timings().into())
-    );
+    println!("used IP address: {}", r.address);
+    print_duration(&r.served());
 
     // hcpsdk's `c.close()` ends an idle timer thread; here dropping the client closes its
     // connections, and nothing keeps the program alive.
     Ok(())
 }
 
-/// `request` on `node` only, at the connection level: any status is `Ok`.
+/// `request` on `node` only, at the connection level (hcpsdk's `Connection`): any status
+/// is `Ok`.
 async fn on_node(
     t: &HcpClient,
     method: Method,
     node: IpAddr,
-) -> Result<Response, storkit_hcp::Error> {
-    t.core()
-        .send(t.request(method, OBJECT).into_core().on_node(node))
-        .await
+) -> Result<RawResponse, storkit_hcp::Error> {
+    t.request(method, OBJECT).on_node(node).send().await
 }
 
 /// The sample's `if c.response_status == 200: ... else: sys.exit(...)`.
-fn check_status(method: &str, r: &Response) -> Result<(), Box<dyn Error>> {
-    if r.status().as_u16() == 200 {
+fn check_status(method: &str, r: &RawResponse) -> Result<(), Box<dyn Error>> {
+    if r.status.as_u16() == 200 {
         return Ok(());
     }
-    let reason = r.status().canonical_reason().unwrap_or("");
-    Err(status_failed(method, r.status().as_u16(), reason))
+    Err(status_failed(method, r.status.as_u16(), r.reason()))
 }
 
-fn print_address_and_duration(r: &Response) {
-    println!("used IP address: {}", r.node());
-    println!(
-        "Request duration: {:0.12} seconds",
-        seconds(&r.timings().into())
-    );
+fn print_address_and_duration(served: &Served) {
+    println!("used IP address: {}", served.address);
+    print_duration(served);
     println!();
 }
 
 /// `connect time:` as the sample aligns it.
-fn print_connect_time(times: &ServiceTimes) {
-    let connect = times.connect_time.map_or(0.0, |d| d.as_secs_f64());
+fn print_connect_time(served: &Served) {
+    let connect = served.times.connect_time.map_or(0.0, |d| d.as_secs_f64());
     println!("connect time:     {connect:0.12} seconds");
 }
 
 /// hcpsdk's `service_time2`: the whole request, up to the last byte read.
-fn seconds(times: &ServiceTimes) -> f64 {
-    times.service_time2.as_secs_f64()
+fn print_duration(served: &Served) {
+    let seconds = served.times.service_time2.as_secs_f64();
+    println!("Request duration: {seconds:0.12} seconds");
 }
 
 /// The sample's messages: `<METHOD> timed out - ...`, `<METHOD> failed - <status>-<reason>`

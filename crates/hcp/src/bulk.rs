@@ -19,7 +19,7 @@ use storkit_core::{Error, ErrorKind};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, Semaphore};
 
-use crate::client::HcpClient;
+use crate::client::{HcpClient, Served};
 use crate::error::HcpErrorExt;
 use crate::objects::{PutBody, PutOptions};
 use crate::pathbuilder::PathBuilder;
@@ -34,6 +34,11 @@ pub struct FileResult {
     pub object: String,
     /// The outcome.
     pub outcome: Outcome,
+    /// The node that stored the object, the PUT's timings, and whether the replica system
+    /// stored it. `None` when this run sent no PUT that was answered: the file failed
+    /// before an answer, or the journal recorded it as stored by an earlier run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served: Option<Served>,
 }
 
 /// The outcome of one file.
@@ -72,7 +77,8 @@ pub enum BulkEvent {
     },
     /// A file is done (stored or failed); `done` of `total` files are.
     Finished {
-        /// The file's result.
+        /// The file's result, with the node that stored it
+        /// ([`FileResult::served`]).
         result: FileResult,
         /// Files done so far, this one included.
         done: usize,
@@ -250,6 +256,7 @@ impl BulkIngest {
                     file,
                     object: object.clone(),
                     outcome,
+                    served: None,
                 };
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 on_event(&BulkEvent::Finished {
@@ -291,6 +298,7 @@ impl BulkIngest {
                 Arc::clone(&done),
             );
             tasks.spawn(async move {
+                let mut served = None;
                 let outcome = async {
                     let _permit = semaphore
                         .acquire()
@@ -313,6 +321,7 @@ impl BulkIngest {
                         bytes,
                     });
                     let stored = client.put(&object, body, &options).await?;
+                    served = Some(stored.served);
                     if let Some(xml) = annotation {
                         client.put_custom_metadata(&object, None, xml).await?;
                     }
@@ -331,6 +340,7 @@ impl BulkIngest {
                     file,
                     object,
                     outcome,
+                    served,
                 };
                 // The result line is written even for a failure, so a resumed run
                 // knows the name this file was given.

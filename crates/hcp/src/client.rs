@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use storkit_core::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use storkit_core::resolve::{HickoryResolver, StaticResolver, SystemResolver};
 use storkit_core::{
@@ -268,6 +269,7 @@ impl HcpClientBuilder {
             b = b.retry_policy(p);
         }
         Ok(HcpClient {
+            via_replica: false,
             inner: Arc::new(Inner {
                 core: b.build()?,
                 fqdn: self.fqdn,
@@ -308,6 +310,10 @@ struct Replica {
 #[derive(Clone)]
 pub struct HcpClient {
     inner: Arc<Inner>,
+    /// True for the handle [`routed`](Self::routed) gives to an operation bound for the
+    /// replica system, so that the [`Served`] of its answers says so. Kept out of `Inner`:
+    /// the same replica client answers for itself (not as a replica) when used directly.
+    via_replica: bool,
 }
 
 impl fmt::Debug for HcpClient {
@@ -391,6 +397,7 @@ impl HcpClient {
     /// connections. TLS follows the port as in [`HcpClientBuilder::port`].
     pub fn with_name(&self, fqdn: &str, port: u16) -> Result<HcpClient, Error> {
         Ok(HcpClient {
+            via_replica: false,
             inner: Arc::new(Inner {
                 core: self.inner.core.with_host_and_port(fqdn, port)?,
                 fqdn: fqdn.to_owned(),
@@ -426,7 +433,33 @@ impl HcpClient {
     {
         match &self.inner.replica {
             None => op(self.clone()).await,
-            Some(r) => run_routed(r.strategy, &r.health, access, self, &r.client, op).await,
+            Some(r) => {
+                let replica = HcpClient {
+                    inner: Arc::clone(&r.client.inner),
+                    via_replica: true,
+                };
+                run_routed(r.strategy, &r.health, access, self, &replica, op).await
+            }
+        }
+    }
+
+    /// Where and how `r` was served, through this handle.
+    pub(crate) fn served(&self, r: &Response) -> Served {
+        Served {
+            address: r.node(),
+            times: r.timings().into(),
+            replica: self.via_replica,
+            attempts: r.attempts(),
+        }
+    }
+
+    /// Same for a streamed response, its times up to the response head.
+    pub(crate) fn served_streaming(&self, r: &StreamingResponse) -> Served {
+        Served {
+            address: r.node(),
+            times: r.timings().into(),
+            replica: self.via_replica,
+            attempts: r.attempts(),
         }
     }
 
@@ -544,7 +577,7 @@ impl<'c> RawRequest<'c> {
 }
 
 /// Timings in the manual's terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ServiceTimes {
     /// The real TCP (and TLS) connect time of a new connection; `None` when the request
@@ -565,6 +598,32 @@ impl From<Timings> for ServiceTimes {
             service_time2: t.total,
         }
     }
+}
+
+/// Where and how a typed call was served: what hcpsdk's `Connection` told after each
+/// request (`address`, `connect_time`, `service_time1`, `service_time2`), plus which
+/// system answered when a [replica](crate::replica) is configured.
+///
+/// The typed object calls report it: [`PutResult`](crate::PutResult),
+/// [`ObjectReader::served`](crate::ObjectReader::served),
+/// [`ObjectHead`](crate::ObjectHead), [`Deleted`](crate::Deleted),
+/// [`Exists`](crate::Exists), [`CustomMetadata`](crate::CustomMetadata), and the plain
+/// `Served` of [`create_directory`](HcpClient::create_directory),
+/// [`put_custom_metadata`](HcpClient::put_custom_metadata) and
+/// [`set_system_metadata`](HcpClient::set_system_metadata).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Served {
+    /// The node that answered (hcpsdk's `Connection.address`).
+    pub address: IpAddr,
+    /// The request's timings.
+    pub times: ServiceTimes,
+    /// True when the request went to the replica system, as the client's
+    /// [`ReplicaStrategy`] routed it; false when the primary (or a client without a
+    /// replica) served it.
+    pub replica: bool,
+    /// Attempts made on that system (resends after connection failures included).
+    pub attempts: u32,
 }
 
 /// A response read whole.
@@ -605,6 +664,18 @@ impl RawResponse {
     /// A header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The node, timings and attempts as a [`Served`], as the typed calls report them.
+    /// A connection-level request goes to this client's system only, never to its
+    /// replica, so `replica` is false.
+    pub fn served(&self) -> Served {
+        Served {
+            address: self.address,
+            times: self.times,
+            replica: false,
+            attempts: self.attempts,
+        }
     }
 }
 

@@ -30,12 +30,16 @@
 //!     stored.hash,
 //!     "SHA-256 47FB563CC8F86DC37C86D08BC542968F7986ACD81C97BF76DB7AD744407FE117"
 //! );
-//! let meta = hcp.head("/rest/docs/a b.txt").await?;
-//! assert_eq!(meta.size, Some(18));
+//! // Every typed call says which node served it, how long it took (hcpsdk's timings) and
+//! // whether the replica system did.
+//! println!("stored by {} in {:?}", stored.served.address, stored.served.times.service_time2);
+//! let head = hcp.head("/rest/docs/a b.txt").await?;
+//! assert_eq!(head.metadata.size, Some(18));
 //! // Reads are verified against the hash too.
 //! assert_eq!(hcp.get_bytes("/rest/docs/a b.txt").await?, "This is an example");
-//! hcp.delete("/rest/docs/a b.txt", &DeleteOptions::default()).await?;
-//! assert!(!hcp.exists("/rest/docs/a b.txt").await?);
+//! let deleted = hcp.delete("/rest/docs/a b.txt", &DeleteOptions::default()).await?;
+//! assert!(!deleted.served.replica);
+//! assert!(!hcp.exists("/rest/docs/a b.txt").await?.found);
 //! # Ok(())
 //! # }
 //! ```
@@ -64,6 +68,25 @@
 //!   data: any Unicode name is stored under exactly that name ([`object_path`]; hcpsdk
 //!   crashed on non-ASCII, B5, and renamed `a%20b` to `a b`, B6). Parameters never travel
 //!   inside the path (B22).
+//! - **Where and how long**: every typed object call reports a [`Served`]: the node that
+//!   answered, the [`ServiceTimes`], the attempts, and whether the replica system served
+//!   it. [`put`](HcpClient::put) in its [`PutResult`], [`get`](HcpClient::get) through
+//!   [`ObjectReader::served`] (the whole request's time once read to the end),
+//!   [`head`](HcpClient::head) in its [`ObjectHead`] (typed metadata, headers), and
+//!   [`delete`](HcpClient::delete) ([`Deleted`]), [`exists`](HcpClient::exists)
+//!   ([`Exists`]), [`get_custom_metadata`](HcpClient::get_custom_metadata)
+//!   ([`CustomMetadata`]); [`create_directory`](HcpClient::create_directory),
+//!   [`put_custom_metadata`](HcpClient::put_custom_metadata) and
+//!   [`set_system_metadata`](HcpClient::set_system_metadata) return the `Served` itself.
+//!   [`get_bytes`](HcpClient::get_bytes) and [`head_headers`](HcpClient::head_headers) are
+//!   the shorthands that leave it out; directory listings and namespace information do
+//!   not report it.
+//! - **Header names as HCP writes them** ([`header_display_name`]): hyper lower-cases header
+//!   names both ways and hyper 1 cannot tell the case a name had on the wire, so the client
+//!   holds `x-hcp-hash` where HCP sent `X-HCP-Hash` (HTTP names are case-insensitive; nothing
+//!   depends on it). For output that reads like the manual's, this gives HCP's spelling
+//!   of every header it sends (`ETag`, `X-HCP-VersionId`, `X-RequestId`,
+//!   `X-ArcServicedBySystem`, ...) and Title-Case for others (`Last-Modified`).
 //! - **Namespace information**: [`namespace_statistics`](HcpClient::namespace_statistics),
 //!   [`accessible_namespaces`](HcpClient::accessible_namespaces) (this one or all),
 //!   [`retention_classes`](HcpClient::retention_classes),
@@ -78,7 +101,8 @@
 //!   never built: reads and writes go to a replica system by flag and by the primary's
 //!   health.
 //! - **Bulk ingest** ([`BulkIngest`]): many files over all nodes with bounded concurrency,
-//!   path-builder names, one result per file, progress events, a journal to resume from.
+//!   path-builder names, one result per file (with the node that stored it,
+//!   [`FileResult::served`]), progress events, a journal to resume from.
 //!
 //! Errors are [`storkit_core::Error`]s: kind (what to do about it), phase (whether the
 //! request may have reached HCP), request line, node, `X-RequestId`; HCP's own detail
@@ -97,6 +121,7 @@ pub mod bulk;
 pub mod client;
 pub mod error;
 mod hashing;
+pub mod header_names;
 pub mod mapi;
 pub mod mapi_types;
 pub mod metadata;
@@ -108,11 +133,15 @@ pub mod xml;
 
 pub use auth::HcpAuth;
 pub use bulk::{BulkEvent, BulkIngest, FileResult, Outcome};
-pub use client::{HcpClient, HcpClientBuilder, Interface, Resolution, ServiceTimes, object_path};
+pub use client::{
+    HcpClient, HcpClientBuilder, Interface, Resolution, Served, ServiceTimes, object_path,
+};
 pub use error::{HcpError, HcpErrorExt};
+pub use header_names::header_display_name;
 pub use metadata::ObjectMetadata;
 pub use objects::{
-    DeleteOptions, GetOptions, ObjectReader, PutBody, PutOptions, PutResult, SystemMetadata,
+    CustomMetadata, DeleteOptions, Deleted, Exists, GetOptions, ObjectHead, ObjectReader, PutBody,
+    PutOptions, PutResult, SystemMetadata,
 };
 pub use pathbuilder::PathBuilder;
 pub use replica::ReplicaStrategy;

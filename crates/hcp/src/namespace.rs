@@ -1,11 +1,10 @@
-//! Namespace information (`/proc`), typed metadata (`HEAD`) and directory listings, for
-//! a client built on a namespace FQDN.
+//! Namespace information (`/proc`) and directory listings, for a client built on a
+//! namespace FQDN.
 
 use storkit_core::http::StatusCode;
 use storkit_core::{Error, Request, Response};
 
 use crate::client::{HcpClient, object_path, status_error};
-use crate::metadata::ObjectMetadata;
 use crate::replica::Access;
 use crate::xml::listing::{DirectoryListing, decode_listing};
 use crate::xml::proc::{
@@ -52,12 +51,6 @@ impl HcpClient {
     pub async fn permissions(&self) -> Result<Permissions, Error> {
         let r = self.proc(Request::get("/proc/permissions")).await?;
         decode_permissions(r.body())
-    }
-
-    /// An object's (or directory's) metadata, typed from its `X-HCP-*` headers (`HEAD`).
-    pub async fn head(&self, path: &str) -> Result<ObjectMetadata, Error> {
-        let headers = self.head_headers(path).await?;
-        ObjectMetadata::from_headers(&headers)
     }
 
     /// A directory's entries (`GET` on the directory).

@@ -1,5 +1,8 @@
 //! Objects and directories in a namespace (`/rest/...`): put with the hash checked, get
 //! with optional verification, head, delete, directories, custom and system metadata.
+//!
+//! Every call reports where and how it was served ([`Served`]: node, timings, whether the
+//! replica system answered), in its result type or as its result.
 
 use std::fmt;
 use std::io;
@@ -14,11 +17,12 @@ use sha2::{Digest, Sha256};
 use storkit_core::http::{HeaderMap, Method, StatusCode};
 use storkit_core::{Body, Error, Request, ResponseBody};
 
-use crate::client::{HcpClient, ServiceTimes, object_path, status_error, streaming_status_error};
+use crate::client::{HcpClient, Served, object_path, status_error, streaming_status_error};
 use crate::error::HcpError;
 use crate::hashing::{
     HashState, HashingReader, HashingStream, hcp_sha256, is_sha256, same_hash, sha256_of,
 };
+use crate::metadata::ObjectMetadata;
 use crate::replica::Access;
 
 type BoxStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
@@ -260,12 +264,8 @@ pub struct PutResult {
     pub version_id: Option<String>,
     /// `Location`.
     pub location: Option<String>,
-    /// The node that stored it.
-    pub address: IpAddr,
-    /// Timings of the request.
-    pub times: ServiceTimes,
-    /// Attempts made.
-    pub attempts: u32,
+    /// The node that stored it, the timings, and whether the replica system did.
+    pub served: Served,
     /// True when a resend met `409 Conflict` and the stored object's hash showed that an
     /// earlier attempt of this PUT had stored it.
     pub recovered: bool,
@@ -298,7 +298,7 @@ impl GetOptions {
 pub struct ObjectReader {
     path: String,
     headers: HeaderMap,
-    address: IpAddr,
+    served: Served,
     body: ResponseBody,
     hasher: Option<(Sha256, String)>,
     done: bool,
@@ -308,7 +308,7 @@ impl fmt::Debug for ObjectReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ObjectReader")
             .field("path", &self.path)
-            .field("address", &self.address)
+            .field("served", &self.served)
             .field("verify", &self.hasher.is_some())
             .finish_non_exhaustive()
     }
@@ -322,7 +322,19 @@ impl ObjectReader {
 
     /// The node that serves the object.
     pub fn address(&self) -> IpAddr {
-        self.address
+        self.served.address
+    }
+
+    /// The node, whether it is the replica system's, and the timings. Until the body has
+    /// been read to the end, `service_time2` is the time to the response head; after the
+    /// end it covers the whole request, as hcpsdk's `service_time2` after the last
+    /// `read()`.
+    pub fn served(&self) -> Served {
+        let mut served = self.served;
+        if let Some(total) = self.body.total() {
+            served.times.service_time2 = total;
+        }
+        served
     }
 
     /// `X-HCP-Size` or `Content-Length`, when sent.
@@ -360,7 +372,7 @@ impl ObjectReader {
                         }
                         .into_error()
                         .with_request(&Method::GET, &self.path)
-                        .with_node(self.address));
+                        .with_node(self.served.address));
                     }
                 }
                 Ok(None)
@@ -368,14 +380,65 @@ impl ObjectReader {
         }
     }
 
-    /// Reads the rest into memory.
-    pub async fn bytes(mut self) -> Result<Bytes, Error> {
+    /// Reads the rest into memory, verified like [`chunk`](Self::chunk); the reader
+    /// stays, so that [`served`](Self::served) tells the whole request's time.
+    pub async fn read_to_end(&mut self) -> Result<Bytes, Error> {
         let mut out = bytes::BytesMut::new();
         while let Some(c) = self.chunk().await? {
             out.extend_from_slice(&c);
         }
         Ok(out.freeze())
     }
+
+    /// Reads the rest into memory.
+    pub async fn bytes(mut self) -> Result<Bytes, Error> {
+        self.read_to_end().await
+    }
+}
+
+/// An object's metadata from a `HEAD`: typed, the headers as HCP sent them, and where it
+/// was served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectHead {
+    /// The `X-HCP-*` and content headers, typed.
+    pub metadata: ObjectMetadata,
+    /// Every header, in the order HCP sent them (names in lower case; see
+    /// [`header_display_name`](crate::header_display_name) for HCP's spelling).
+    pub headers: HeaderMap,
+    /// The node that answered, the timings, and whether the replica system did.
+    pub served: Served,
+}
+
+/// A deleted object (or directory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Deleted {
+    /// The node that deleted it, the timings, and whether the replica system did.
+    pub served: Served,
+    /// True when a resend after an unknown outcome met `404 Not Found`: an earlier
+    /// attempt of this DELETE had deleted it.
+    pub recovered: bool,
+}
+
+/// Whether something exists at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Exists {
+    /// True for `200`, false for `404`.
+    pub found: bool,
+    /// The node that answered, the timings, and whether the replica system did.
+    pub served: Served,
+}
+
+/// Custom metadata read from an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CustomMetadata {
+    /// The annotation's content; `None` when the object has no such annotation (`204`).
+    pub xml: Option<Bytes>,
+    /// The node that answered, the timings, and whether the replica system did.
+    pub served: Served,
 }
 
 /// How an object is deleted.
@@ -489,7 +552,7 @@ impl HcpClient {
             && (r.resent_after_unknown_outcome() || options.resumed)
         {
             let computed = computed();
-            let stored = self.head_headers_direct(path).await?;
+            let stored = self.head_direct(path).await?.headers;
             let stored_hash = header(&stored, "x-hcp-hash").unwrap_or_default();
             if same_hash(&stored_hash, &computed) {
                 tracing::info!(
@@ -502,9 +565,7 @@ impl HcpClient {
                     etag: header(&stored, "etag").map(unquote),
                     version_id: header(&stored, "x-hcp-versionid"),
                     location: None,
-                    address: r.node(),
-                    times: r.timings().into(),
-                    attempts: r.attempts(),
+                    served: self.served(&r),
                     recovered: true,
                 });
             }
@@ -531,9 +592,7 @@ impl HcpClient {
             etag: header(r.headers(), "etag").map(unquote),
             version_id: header(r.headers(), "x-hcp-versionid"),
             location: header(r.headers(), "location"),
-            address: r.node(),
-            times: r.timings().into(),
-            attempts: r.attempts(),
+            served: self.served(&r),
             recovered: false,
         })
     }
@@ -555,7 +614,7 @@ impl HcpClient {
         };
         Ok(ObjectReader {
             path: path.to_owned(),
-            address: r.node(),
+            served: self.served_streaming(&r),
             headers,
             body: r.into_body(),
             hasher,
@@ -568,23 +627,31 @@ impl HcpClient {
         self.get(path, &GetOptions::default()).await?.bytes().await
     }
 
-    /// [`head_headers`](Self::head_headers) on this system only.
-    pub(crate) async fn head_headers_direct(&self, path: &str) -> Result<HeaderMap, Error> {
+    /// [`head`](Self::head) on this system only.
+    pub(crate) async fn head_direct(&self, path: &str) -> Result<ObjectHead, Error> {
         let r = self.send(Request::head(object_path(path))).await?;
         if r.status() != StatusCode::OK {
             return Err(status_error(&r));
         }
-        Ok(r.headers().clone())
+        Ok(ObjectHead {
+            metadata: ObjectMetadata::from_headers(r.headers())?,
+            headers: r.headers().clone(),
+            served: self.served(&r),
+        })
     }
 
     /// [`exists`](Self::exists) on this system only.
-    pub(crate) async fn exists_direct(&self, path: &str) -> Result<bool, Error> {
+    pub(crate) async fn exists_direct(&self, path: &str) -> Result<Exists, Error> {
         let r = self.send(Request::head(object_path(path))).await?;
-        match r.status() {
-            StatusCode::OK => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
-            _ => Err(status_error(&r)),
-        }
+        let found = match r.status() {
+            StatusCode::OK => true,
+            StatusCode::NOT_FOUND => false,
+            _ => return Err(status_error(&r)),
+        };
+        Ok(Exists {
+            found,
+            served: self.served(&r),
+        })
     }
 
     /// [`delete`](Self::delete) on this system only.
@@ -592,7 +659,7 @@ impl HcpClient {
         &self,
         path: &str,
         options: &DeleteOptions,
-    ) -> Result<(), Error> {
+    ) -> Result<Deleted, Error> {
         let mut request = Request::delete(object_path(path));
         if let Some(reason) = &options.privileged_reason {
             request = request.query("privileged", "true").query("reason", reason);
@@ -601,21 +668,25 @@ impl HcpClient {
             request = request.query("purge", "true");
         }
         let r = self.send(request).await?;
-        match r.status() {
-            StatusCode::OK | StatusCode::NO_CONTENT => Ok(()),
-            StatusCode::NOT_FOUND if r.resent_after_unknown_outcome() => Ok(()),
-            _ => Err(status_error(&r)),
-        }
+        let recovered = match r.status() {
+            StatusCode::OK | StatusCode::NO_CONTENT => false,
+            StatusCode::NOT_FOUND if r.resent_after_unknown_outcome() => true,
+            _ => return Err(status_error(&r)),
+        };
+        Ok(Deleted {
+            served: self.served(&r),
+            recovered,
+        })
     }
 
     /// [`create_directory`](Self::create_directory) on this system only.
-    pub(crate) async fn create_directory_direct(&self, path: &str) -> Result<(), Error> {
+    pub(crate) async fn create_directory_direct(&self, path: &str) -> Result<Served, Error> {
         let r = self
             .send(Request::put(object_path(path)).query("type", "directory"))
             .await?;
         match r.status() {
-            StatusCode::CREATED => Ok(()),
-            StatusCode::CONFLICT if r.resent_after_unknown_outcome() => Ok(()),
+            StatusCode::CREATED => Ok(self.served(&r)),
+            StatusCode::CONFLICT if r.resent_after_unknown_outcome() => Ok(self.served(&r)),
             _ => Err(status_error(&r)),
         }
     }
@@ -626,7 +697,7 @@ impl HcpClient {
         path: &str,
         annotation: Option<&str>,
         xml: Bytes,
-    ) -> Result<(), Error> {
+    ) -> Result<Served, Error> {
         let mut request = Request::put(object_path(path))
             .query("type", "custom-metadata")
             .body(Body::from(xml));
@@ -635,7 +706,7 @@ impl HcpClient {
         }
         let r = self.send(request).await?;
         match r.status() {
-            StatusCode::CREATED | StatusCode::OK => Ok(()),
+            StatusCode::CREATED | StatusCode::OK => Ok(self.served(&r)),
             _ => Err(status_error(&r)),
         }
     }
@@ -645,17 +716,19 @@ impl HcpClient {
         &self,
         path: &str,
         annotation: Option<&str>,
-    ) -> Result<Option<Bytes>, Error> {
+    ) -> Result<CustomMetadata, Error> {
         let mut request = Request::get(object_path(path)).query("type", "custom-metadata");
         if let Some(a) = annotation {
             request = request.query("annotation", a);
         }
         let r = self.send(request).await?;
-        match r.status() {
-            StatusCode::OK => Ok(Some(r.into_body())),
-            StatusCode::NO_CONTENT => Ok(None),
-            _ => Err(status_error(&r)),
-        }
+        let served = self.served(&r);
+        let xml = match r.status() {
+            StatusCode::OK => Some(r.into_body()),
+            StatusCode::NO_CONTENT => None,
+            _ => return Err(status_error(&r)),
+        };
+        Ok(CustomMetadata { xml, served })
     }
 
     /// [`set_system_metadata`](Self::set_system_metadata) on this system only.
@@ -663,7 +736,7 @@ impl HcpClient {
         &self,
         path: &str,
         metadata: &SystemMetadata,
-    ) -> Result<(), Error> {
+    ) -> Result<Served, Error> {
         if metadata.is_empty() {
             return Err(Error::config("no system metadata to change"));
         }
@@ -685,7 +758,7 @@ impl HcpClient {
         if r.status() != StatusCode::OK {
             return Err(status_error(&r));
         }
-        Ok(())
+        Ok(self.served(&r))
     }
 }
 
@@ -723,24 +796,30 @@ impl HcpClient {
         .await
     }
 
-    /// The object's headers (`HEAD`): every `X-HCP-*` metadata header.
-    pub async fn head_headers(&self, path: &str) -> Result<HeaderMap, Error> {
-        self.routed(Access::Read, |c| async move {
-            c.head_headers_direct(path).await
-        })
-        .await
+    /// An object's (or directory's) metadata (`HEAD`): typed from its `X-HCP-*` headers,
+    /// the headers themselves, and where it was served.
+    pub async fn head(&self, path: &str) -> Result<ObjectHead, Error> {
+        self.routed(Access::Read, |c| async move { c.head_direct(path).await })
+            .await
     }
 
-    /// True when an object (or directory) exists at `path`; `404` is `false`, any other
-    /// failure an error.
-    pub async fn exists(&self, path: &str) -> Result<bool, Error> {
+    /// The object's headers (`HEAD`): every `X-HCP-*` metadata header. Shorthand for
+    /// [`head`](Self::head)`(path).await?.headers`.
+    pub async fn head_headers(&self, path: &str) -> Result<HeaderMap, Error> {
+        Ok(self.head(path).await?.headers)
+    }
+
+    /// Whether an object (or directory) exists at `path` ([`Exists::found`]): `404` is
+    /// not found, any other failure an error.
+    pub async fn exists(&self, path: &str) -> Result<Exists, Error> {
         self.routed(Access::Read, |c| async move { c.exists_direct(path).await })
             .await
     }
 
     /// Deletes an object (or an empty directory). A DELETE resent after an unknown outcome
-    /// that meets `404` deleted the object the first time and succeeds.
-    pub async fn delete(&self, path: &str, options: &DeleteOptions) -> Result<(), Error> {
+    /// that meets `404` deleted the object the first time and succeeds
+    /// ([`Deleted::recovered`]).
+    pub async fn delete(&self, path: &str, options: &DeleteOptions) -> Result<Deleted, Error> {
         self.routed(Access::Write, |c| async move {
             c.delete_direct(path, options).await
         })
@@ -748,8 +827,9 @@ impl HcpClient {
     }
 
     /// Creates a directory (and any missing parents). An existing one is a
-    /// [`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict) error, unless a resend after an unknown outcome met it.
-    pub async fn create_directory(&self, path: &str) -> Result<(), Error> {
+    /// [`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict) error, unless a resend
+    /// after an unknown outcome met it.
+    pub async fn create_directory(&self, path: &str) -> Result<Served, Error> {
         self.routed(Access::Write, |c| async move {
             c.create_directory_direct(path).await
         })
@@ -763,7 +843,7 @@ impl HcpClient {
         path: &str,
         annotation: Option<&str>,
         xml: impl Into<Bytes>,
-    ) -> Result<(), Error> {
+    ) -> Result<Served, Error> {
         let xml = xml.into();
         self.routed(Access::Write, |c| {
             let xml = xml.clone();
@@ -772,12 +852,13 @@ impl HcpClient {
         .await
     }
 
-    /// Reads custom metadata; `None` when the object has no such annotation (`204`).
+    /// Reads custom metadata; [`CustomMetadata::xml`] is `None` when the object has no
+    /// such annotation (`204`).
     pub async fn get_custom_metadata(
         &self,
         path: &str,
         annotation: Option<&str>,
-    ) -> Result<Option<Bytes>, Error> {
+    ) -> Result<CustomMetadata, Error> {
         self.routed(Access::Read, |c| async move {
             c.get_custom_metadata_direct(path, annotation).await
         })
@@ -790,7 +871,7 @@ impl HcpClient {
         &self,
         path: &str,
         metadata: &SystemMetadata,
-    ) -> Result<(), Error> {
+    ) -> Result<Served, Error> {
         self.routed(Access::Write, |c| async move {
             c.set_system_metadata_direct(path, metadata).await
         })

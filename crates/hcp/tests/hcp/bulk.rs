@@ -108,6 +108,7 @@ async fn a_resumed_run_skips_what_was_stored_and_never_stores_twice() {
             matches!(r.outcome, Outcome::Stored { already: true, .. }),
             "{r:?}"
         );
+        assert_eq!(r.served, None, "nothing was sent for it in this run");
     }
     assert_eq!(second[12].object, name, "the journal's name is reused");
     assert!(
@@ -121,4 +122,49 @@ async fn a_resumed_run_skips_what_was_stored_and_never_stores_twice() {
         .filter(|p| p.starts_with("/rest/resume/") && mock.object("n1", p).is_some())
         .count();
     assert_eq!(stored, 20, "no file stored twice");
+}
+
+#[tokio::test]
+async fn each_result_names_the_node_that_stored_its_file_and_the_run_covers_all_nodes() {
+    let mock = system(&[164, 165, 166, 167]).await;
+    let c = client(&mock);
+    let input = files(40);
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&finished);
+    let results = BulkIngest::new(c, PathBuilder::new("/rest/nodes"))
+        .concurrency(8)
+        .run(input, move |e| {
+            if let BulkEvent::Finished { result, .. } = e {
+                seen.lock().unwrap().push(result.clone());
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 40);
+
+    // The node each object's PUT reached, from the mock's side.
+    let stored_by: std::collections::HashMap<String, std::net::IpAddr> = mock
+        .server()
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.method == "PUT" && e.status == Some(201))
+        .map(|e| (e.path.clone(), e.node.ip()))
+        .collect();
+    for r in &results {
+        assert!(matches!(r.outcome, Outcome::Stored { .. }), "{r:?}");
+        let served = r.served.unwrap_or_else(|| panic!("no node for {r:?}"));
+        assert!(!served.replica);
+        assert_eq!(Some(&served.address), stored_by.get(&r.object), "{r:?}");
+    }
+    let events = finished.lock().unwrap();
+    assert_eq!(events.len(), 40);
+    let from_events: BTreeSet<_> = events.iter().map(|r| r.served.map(|s| s.address)).collect();
+    let all: BTreeSet<_> = [164, 165, 166, 167].map(|n| Some(ip(n))).into();
+    assert_eq!(from_events, all, "the events name every node");
+    let from_results: BTreeSet<_> = results
+        .iter()
+        .map(|r| r.served.map(|s| s.address))
+        .collect();
+    assert_eq!(from_results, all, "the results name every node");
 }

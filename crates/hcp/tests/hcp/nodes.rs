@@ -109,7 +109,7 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_transparently() {
         .await
         .unwrap();
     assert!(
-        second.times.connect_time.is_some(),
+        second.served.times.connect_time.is_some(),
         "a new connection was opened"
     );
     let conns: BTreeSet<_> = mock

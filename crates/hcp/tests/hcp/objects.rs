@@ -32,16 +32,17 @@ async fn the_manuals_sample_flow() {
         put.etag.as_deref(),
         Some("ced877c812a6b561fa8c28b99fda69f2")
     );
-    assert!(addresses.contains(&put.address));
+    assert!(addresses.contains(&put.served.address));
     assert!(
-        put.times.connect_time.is_some(),
+        put.served.times.connect_time.is_some(),
         "a new connection was opened"
     );
 
     let meta = c
         .head("/rest/hcpsdk/sample_primary_only.txt")
         .await
-        .unwrap();
+        .unwrap()
+        .metadata;
     assert_eq!(meta.size, Some(131_072));
     assert_eq!(
         meta.hash.as_ref().map(ToString::to_string).as_deref(),
@@ -65,6 +66,7 @@ async fn the_manuals_sample_flow() {
         !c.exists("/rest/hcpsdk/sample_primary_only.txt")
             .await
             .unwrap()
+            .found
     );
     assert!(
         mock.object("n1", "/rest/hcpsdk/sample_primary_only.txt")
@@ -208,7 +210,7 @@ async fn a_resent_put_that_meets_its_own_first_attempt_succeeds() {
         .await
         .unwrap();
     assert!(put.recovered, "the 409 came from our own first attempt");
-    assert_eq!(put.attempts, 2);
+    assert_eq!(put.served.attempts, 2);
     assert_eq!(
         put.hash,
         "SHA-256 47FB563CC8F86DC37C86D08BC542968F7986ACD81C97BF76DB7AD744407FE117"
@@ -307,7 +309,8 @@ async fn directories_custom_and_system_metadata() {
     assert_eq!(
         c.get_custom_metadata("/rest/d1/d2/o.txt", None)
             .await
-            .unwrap(),
+            .unwrap()
+            .xml,
         None
     );
     c.put_custom_metadata("/rest/d1/d2/o.txt", None, "<a>1</a>")
@@ -320,10 +323,11 @@ async fn directories_custom_and_system_metadata() {
         c.get_custom_metadata("/rest/d1/d2/o.txt", Some("second"))
             .await
             .unwrap()
+            .xml
             .as_deref(),
         Some(&b"<b/>"[..])
     );
-    let meta = c.head("/rest/d1/d2/o.txt").await.unwrap();
+    let meta = c.head("/rest/d1/d2/o.txt").await.unwrap().metadata;
     assert_eq!(meta.custom_metadata, Some(true));
 
     c.set_system_metadata(
@@ -332,7 +336,7 @@ async fn directories_custom_and_system_metadata() {
     )
     .await
     .unwrap();
-    let meta = c.head("/rest/d1/d2/o.txt").await.unwrap();
+    let meta = c.head("/rest/d1/d2/o.txt").await.unwrap().metadata;
     assert_eq!(meta.index, Some(false));
     assert_eq!(meta.hold, Some(true));
     assert_eq!(
@@ -345,7 +349,7 @@ async fn directories_custom_and_system_metadata() {
     let before = mock.server().log().len();
     let _ = c.head("/rest/nothing").await;
     assert_eq!(mock.server().log().len(), before + 1);
-    assert!(!c.exists("/rest/nothing").await.unwrap());
+    assert!(!c.exists("/rest/nothing").await.unwrap().found);
 }
 
 #[tokio::test]
@@ -508,4 +512,141 @@ async fn an_idle_connection_is_released_after_the_idle_timeout() {
         }
     }
     assert!(closed, "the client released its idle connection");
+}
+
+/// The node of the latest request the mock logged.
+fn last_node(mock: &storkit_hcp_mock::HcpMock) -> std::net::IpAddr {
+    mock.server().log().entries().pop().unwrap().node.ip()
+}
+
+#[tokio::test]
+async fn every_typed_call_reports_the_node_and_the_times_that_served_it() {
+    use std::time::Duration;
+    let mock = system(&[168, 169]).await;
+    let c = client(&mock);
+    let nodes = [crate::support::ip(168), crate::support::ip(169)];
+    let check = |served: storkit_hcp::Served, what: &str| {
+        assert_eq!(
+            served.address,
+            last_node(&mock),
+            "{what}: the node the mock saw"
+        );
+        assert!(!served.replica, "{what}: no replica configured");
+        assert_eq!(served.attempts, 1, "{what}");
+        assert!(
+            served.times.service_time1 <= served.times.service_time2,
+            "{what}: {:?}",
+            served.times
+        );
+    };
+
+    let put = c
+        .put(
+            "/rest/s/o.txt",
+            "This is an example",
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap();
+    check(put.served, "put");
+    let mut seen = std::collections::BTreeSet::from([put.served.address]);
+
+    // The time to the head is what the server made it.
+    mock.server().faults().add(
+        Fault::new(FaultAction::DelayHeaders(Duration::from_millis(150)))
+            .on_method(Method::HEAD)
+            .times(1),
+    );
+    let head = c.head("/rest/s/o.txt").await.unwrap();
+    check(head.served, "head");
+    assert!(head.served.times.service_time1 >= Duration::from_millis(150));
+    assert_eq!(head.metadata.size, Some(18));
+    assert_eq!(
+        head.headers.get("x-hcp-size").map(|v| v.as_bytes()),
+        Some(&b"18"[..])
+    );
+    seen.insert(head.served.address);
+
+    // A read tells the time to its head until it is read to the end, then the whole
+    // request's.
+    let mut reader = c
+        .get("/rest/s/o.txt", &GetOptions::default())
+        .await
+        .unwrap();
+    check(reader.served(), "get");
+    assert_eq!(reader.address(), reader.served().address);
+    let at_head = reader.served().times;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(reader.read_to_end().await.unwrap(), "This is an example");
+    let at_end = reader.served().times;
+    assert_eq!(at_end.service_time1, at_head.service_time1);
+    assert!(
+        at_end.service_time2 >= at_head.service_time2 + Duration::from_millis(100),
+        "{at_head:?} -> {at_end:?}"
+    );
+    seen.insert(reader.served().address);
+
+    let exists = c.exists("/rest/s/o.txt").await.unwrap();
+    assert!(exists.found);
+    check(exists.served, "exists");
+    let missing = c.exists("/rest/s/none").await.unwrap();
+    assert!(!missing.found);
+    check(missing.served, "exists (404)");
+
+    check(
+        c.put_custom_metadata("/rest/s/o.txt", None, "<a/>")
+            .await
+            .unwrap(),
+        "put_custom_metadata",
+    );
+    let custom = c.get_custom_metadata("/rest/s/o.txt", None).await.unwrap();
+    assert_eq!(custom.xml.as_deref(), Some(&b"<a/>"[..]));
+    check(custom.served, "get_custom_metadata");
+    let none = c
+        .get_custom_metadata("/rest/s/o.txt", Some("nothing"))
+        .await
+        .unwrap();
+    assert_eq!(none.xml, None);
+    check(none.served, "get_custom_metadata (204)");
+    check(
+        c.set_system_metadata("/rest/s/o.txt", &SystemMetadata::default().index(true))
+            .await
+            .unwrap(),
+        "set_system_metadata",
+    );
+    check(
+        c.create_directory("/rest/s/d").await.unwrap(),
+        "create_directory",
+    );
+    let deleted = c
+        .delete("/rest/s/o.txt", &DeleteOptions::default())
+        .await
+        .unwrap();
+    check(deleted.served, "delete");
+    assert!(!deleted.recovered);
+    seen.insert(deleted.served.address);
+    // Requests go round the nodes, and the results follow them.
+    assert_eq!(seen, nodes.into_iter().collect());
+}
+
+#[tokio::test]
+async fn a_resent_delete_that_meets_404_reports_it_recovered() {
+    let mock = system(&[170]).await;
+    let c = client(&mock);
+    c.put("/rest/gone.txt", "x", &PutOptions::default())
+        .await
+        .unwrap();
+    mock.server().faults().add(
+        Fault::new(FaultAction::LoseResponse)
+            .on_method(Method::DELETE)
+            .times(1),
+    );
+    let deleted = c
+        .delete("/rest/gone.txt", &DeleteOptions::default())
+        .await
+        .unwrap();
+    assert!(deleted.recovered, "the first attempt deleted it");
+    assert_eq!(deleted.served.attempts, 2);
+    assert_eq!(deleted.served.address, crate::support::ip(170));
+    assert!(mock.object("n1", "/rest/gone.txt").is_none());
 }

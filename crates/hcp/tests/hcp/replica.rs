@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use storkit_hcp::{HcpClient, PutOptions, ReplicaStrategy};
+use storkit_hcp::{
+    DeleteOptions, GetOptions, HcpClient, PutOptions, ReplicaStrategy, SystemMetadata,
+};
 use storkit_hcp_mock::{HcpConfig, HcpMock};
 
 use crate::support::{builder_for, config, ip};
@@ -110,18 +112,24 @@ async fn write_on_failover_writes_to_the_replica_once_the_primary_is_gone() {
         &p,
         ReplicaStrategy::WRITE_ON_FAILOVER | ReplicaStrategy::READ_ON_FAILOVER,
     );
-    c.put("/rest/1.txt", "1", &PutOptions::default())
+    let first = c
+        .put("/rest/1.txt", "1", &PutOptions::default())
         .await
         .unwrap();
     assert!(p.primary.object("n1", "/rest/1.txt").is_some());
+    assert!(!first.served.replica);
+    assert_eq!(first.served.address, ip(66));
     stop_all(&p.primary);
     // Let the pool see its connection closed: a PUT written into a connection that dies
     // under it may have landed, and is never moved to the other system.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    c.put("/rest/2.txt", "2", &PutOptions::default())
+    let second = c
+        .put("/rest/2.txt", "2", &PutOptions::default())
         .await
         .unwrap();
     assert!(p.replica.object("n1", "/rest/2.txt").is_some());
+    assert!(second.served.replica, "the failover is reported");
+    assert_eq!(second.served.address, ip(67));
     assert_eq!(c.get_bytes("/rest/2.txt").await.unwrap(), "2");
 }
 
@@ -165,4 +173,107 @@ async fn failover_while_requests_are_in_flight_loses_none() {
         .filter(|e| e.path.starts_with("/rest/f/"))
         .count();
     assert!(served_by_replica > 0, "some reads moved to the replica");
+}
+
+#[tokio::test]
+async fn served_says_when_a_read_went_to_the_replica() {
+    let p = pair(&[160], &[161]).await;
+    p.replica
+        .insert_object("n1", "/rest/r.txt", "replica copy", "n")
+        .unwrap();
+    p.primary
+        .insert_object("n1", "/rest/r.txt", "primary copy", "n")
+        .unwrap();
+    let c = client(&p, ReplicaStrategy::READ_ALLOWED);
+
+    // Reads go to the replica, and say so.
+    let mut reader = c.get("/rest/r.txt", &GetOptions::default()).await.unwrap();
+    assert_eq!(reader.read_to_end().await.unwrap(), "replica copy");
+    assert!(reader.served().replica);
+    assert_eq!(reader.served().address, ip(161));
+    let head = c.head("/rest/r.txt").await.unwrap();
+    assert!(head.served.replica);
+    assert_eq!(head.served.address, ip(161));
+    assert_eq!(head.metadata.size, Some(12));
+    let exists = c.exists("/rest/r.txt").await.unwrap();
+    assert!(exists.found && exists.served.replica);
+    let custom = c.get_custom_metadata("/rest/r.txt", None).await.unwrap();
+    assert!(custom.served.replica);
+    assert_eq!(custom.served.address, ip(161));
+
+    // Writes stay on the primary, and say so.
+    let put = c
+        .put("/rest/w.txt", "w", &PutOptions::default())
+        .await
+        .unwrap();
+    assert!(!put.served.replica);
+    assert_eq!(put.served.address, ip(160));
+    let served = c
+        .put_custom_metadata("/rest/w.txt", None, "<a/>")
+        .await
+        .unwrap();
+    assert!(!served.replica);
+    assert_eq!(served.address, ip(160));
+    let served = c
+        .set_system_metadata("/rest/w.txt", &SystemMetadata::default().index(true))
+        .await
+        .unwrap();
+    assert!(!served.replica);
+    let served = c.create_directory("/rest/dir").await.unwrap();
+    assert!(!served.replica);
+    let deleted = c
+        .delete("/rest/w.txt", &DeleteOptions::default())
+        .await
+        .unwrap();
+    assert!(!deleted.served.replica);
+    assert_eq!(deleted.served.address, ip(160));
+
+    // The replica's own client, used directly, is not "the replica": it answers for its
+    // own system.
+    let (replica, _) = c.replica().unwrap();
+    let direct = replica.head("/rest/r.txt").await.unwrap();
+    assert!(!direct.served.replica);
+    assert_eq!(direct.served.address, ip(161));
+
+    // The replica gone, reads fall back to the primary, and say that too.
+    stop_all(&p.replica);
+    let head = c.head("/rest/r.txt").await.unwrap();
+    assert!(!head.served.replica);
+    assert_eq!(head.served.address, ip(160));
+    assert_eq!(head.metadata.size, Some(12));
+}
+
+#[tokio::test]
+async fn served_says_when_a_write_went_to_the_replica() {
+    let p = pair(&[162], &[163]).await;
+    let c = client(&p, ReplicaStrategy::WRITE_ALLOWED);
+    let put = c
+        .put("/rest/w.txt", "w", &PutOptions::default())
+        .await
+        .unwrap();
+    assert!(put.served.replica);
+    assert_eq!(put.served.address, ip(163));
+    for served in [
+        c.put_custom_metadata("/rest/w.txt", None, "<a/>")
+            .await
+            .unwrap(),
+        c.set_system_metadata("/rest/w.txt", &SystemMetadata::default().index(false))
+            .await
+            .unwrap(),
+        c.create_directory("/rest/dir").await.unwrap(),
+        c.delete("/rest/w.txt", &DeleteOptions::default())
+            .await
+            .unwrap()
+            .served,
+    ] {
+        assert!(served.replica, "{served:?}");
+        assert_eq!(served.address, ip(163));
+    }
+    assert!(p.replica.is_directory("n1", "/rest/dir"));
+    assert!(!p.primary.is_directory("n1", "/rest/dir"));
+    // Reads stay on the primary, which never saw the object.
+    let exists = c.exists("/rest/w.txt").await.unwrap();
+    assert!(!exists.found);
+    assert!(!exists.served.replica);
+    assert_eq!(exists.served.address, ip(162));
 }
