@@ -207,7 +207,7 @@ impl PutOptions {
         self
     }
 
-    fn apply(&self, r: Request) -> Request {
+    pub(crate) fn apply(&self, r: Request) -> Request {
         let mut r = policy_query(
             r,
             self.index,
@@ -375,6 +375,28 @@ impl ObjectReader {
             out.extend_from_slice(&c);
         }
         Ok(out.freeze())
+    }
+
+    /// A reader of `path` over a streamed `200` answer, verified per `options` against
+    /// its `X-HCP-Hash` (for reads other than [`HcpClient::get`], e.g. of a version).
+    pub(crate) fn from_response(
+        path: &str,
+        r: storkit_core::StreamingResponse,
+        options: &GetOptions,
+    ) -> ObjectReader {
+        let headers = r.headers().clone();
+        let hasher = match header(&headers, "x-hcp-hash") {
+            Some(h) if options.verify && is_sha256(&h) => Some((Sha256::new(), h)),
+            _ => None,
+        };
+        ObjectReader {
+            path: path.to_owned(),
+            address: r.node(),
+            headers,
+            body: r.into_body(),
+            hasher,
+            done: false,
+        }
     }
 }
 
