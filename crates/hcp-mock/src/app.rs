@@ -4,17 +4,18 @@
 use std::sync::Arc;
 
 use http::header::HOST;
-use http::{Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use storkit_mock::{Ctx, Handler, HandlerFuture, MockBody};
 
 use crate::answer::{data_fail, mapi_fail};
 use crate::auth::{self, Caller};
+use crate::config::UserConfig;
 use crate::objects::Fail;
 use crate::proc::{self, Scope};
 use crate::system::{HostTarget, System};
-use crate::{mapi, rest, time};
+use crate::{legacy, mapi, rest, time};
 
 /// How much of a refused request's body is read before answering, so that a client that
 /// sends its whole body before reading (as Python's http.client does) gets the answer
@@ -70,7 +71,8 @@ async fn serve(system: &System, req: Request<Incoming>, mapi: bool) -> Response<
     let path = parts.uri.path().to_owned();
 
     if mapi {
-        let refuse = |fail: Fail| mapi_fail(system, time::now_ms(), &fail);
+        let head = parts.method == Method::HEAD;
+        let refuse = |fail: Fail| mapi_fail(system, time::now_ms(), &mapi::head_status(head, fail));
         if path != "/mapi" && !path.starts_with("/mapi/") {
             drain(body).await;
             return refuse(Fail::not_found(format!(
@@ -89,6 +91,24 @@ async fn serve(system: &System, req: Request<Incoming>, mapi: bool) -> Response<
     }
 
     let refuse = |fail: Fail| data_fail(system, time::now_ms(), &fail);
+    if let HostTarget::Namespace { index, .. } = target
+        && system
+            .state()
+            .namespaces
+            .get(index)
+            .is_some_and(|n| n.legacy)
+    {
+        // The legacy default namespace takes no credentials (hcpsdk sends its dummy
+        // header) and serves only its data and metadata trees.
+        if !rest::under(&path, "/fcfs_data") && !rest::under(&path, legacy::METADATA_ROOT) {
+            drain(body).await;
+            return refuse(Fail::not_found(format!(
+                "no such resource: {path} (the default namespace serves /fcfs_data and /fcfs_metadata)"
+            )));
+        }
+        let anonymous = UserConfig::local("default", "nobody", "");
+        return rest::handle(system, parts, body, index, &anonymous).await;
+    }
     let is_rest = path == "/rest" || path.starts_with("/rest/");
     let is_proc = path == "/proc" || path.starts_with("/proc/");
     if !is_rest && !is_proc {

@@ -55,8 +55,13 @@ pub struct HcpConfig {
     /// Replication links, for MAPI.
     pub links: Vec<LinkConfig>,
     /// The namespace for requests whose `Host` names no namespace: `(tenant, namespace)`;
-    /// `None` takes the first namespace of the first tenant.
+    /// `None` takes the first namespace of the first tenant. (A mock convenience: a
+    /// client connecting by IP without a namespace's `Host` still reaches one.)
     pub default_namespace: Option<(String, String)>,
+    /// Serve the legacy default namespace `default.default.<domain>` (reference §9.1):
+    /// no authentication, data under `/fcfs_data`, metadata files under `/fcfs_metadata`.
+    /// Default `true`.
+    pub legacy_default_namespace: bool,
     /// The reported software version.
     pub software_version: String,
     /// How long a log collection (`POST /mapi/logs/prepare`) runs before it is ready.
@@ -102,6 +107,7 @@ impl HcpConfig {
             admins: Vec::new(),
             links: Vec::new(),
             default_namespace: None,
+            legacy_default_namespace: true,
             software_version: DEFAULT_SOFTWARE_VERSION.to_owned(),
             log_prepare_time: Duration::from_millis(200),
             max_object_size: 256 * 1024 * 1024,
@@ -256,6 +262,13 @@ impl HcpConfig {
         self
     }
 
+    /// Serves (`true`, the default) or leaves out the legacy default namespace
+    /// `default.default.<domain>`.
+    pub fn legacy_default_namespace(mut self, yes: bool) -> Self {
+        self.legacy_default_namespace = yes;
+        self
+    }
+
     /// Sets the reported software version, e.g. `9.0.0.2`.
     pub fn software_version(mut self, version: impl Into<String>) -> Self {
         self.software_version = version.into();
@@ -293,7 +306,9 @@ pub struct NamespaceConfig {
     pub name: String,
     /// The description; default [`DEFAULT_DESCRIPTION`].
     pub description: String,
-    /// `versioningEnabled` (reported only: the mock keeps one version per object).
+    /// `versioningEnabled`: a PUT to an existing object stores a new version instead of
+    /// answering `409`, a DELETE keeps the old versions, and `?version=list` lists them.
+    /// Default `false`.
     pub versioning: bool,
     /// `searchEnabled`.
     pub search: bool,
@@ -364,6 +379,12 @@ impl NamespaceConfig {
         self
     }
 
+    /// Turns versioning on or off.
+    pub fn versioning(mut self, on: bool) -> Self {
+        self.versioning = on;
+        self
+    }
+
     /// Sets the retention mode (`enterprise` or `compliance`).
     pub fn retention_mode(mut self, mode: impl Into<String>) -> Self {
         self.retention_mode = mode.into();
@@ -415,7 +436,7 @@ pub struct UserConfig {
 }
 
 impl UserConfig {
-    fn local(tenant: &str, name: &str, password: &str) -> Self {
+    pub(crate) fn local(tenant: &str, name: &str, password: &str) -> Self {
         Self {
             tenant: tenant.to_ascii_lowercase(),
             name: name.to_owned(),
@@ -456,6 +477,15 @@ pub enum LinkType {
 }
 
 impl LinkType {
+    /// Reads a MAPI name (`ACTIVE_ACTIVE`, `OUTBOUND`, `INBOUND`), in any case, with `-`
+    /// for `_` accepted.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim().replace('-', "_");
+        [Self::ActiveActive, Self::Outbound, Self::Inbound]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(&name))
+    }
+
     /// The MAPI name: `ACTIVE_ACTIVE`, `OUTBOUND`, `INBOUND`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -51,7 +51,15 @@
 //!   node IPs. No SNI is needed.
 //! - **Routing**: `Host` names the namespace (`<ns>.<tenant>.<domain>`), tenant or admin
 //!   host, in any case, with or without `:port`; a `Host` that names no namespace goes to
-//!   the default namespace on the data port and to the admin host on MAPI.
+//!   the configured fallback namespace ([`HcpConfig::default_namespace`], a mock
+//!   convenience) on the data port and to the admin host on MAPI.
+//! - **Legacy default namespace** `default.default.<domain>` (reference §9.1; on unless
+//!   [`HcpConfig::legacy_default_namespace`]`(false)`): no authentication (hcpsdk's
+//!   `DummyAuthorization` works), data under `/fcfs_data/...`, GET/HEAD with the short
+//!   header set of hcpsdk's appendix (`X-ArcServicedBySystem`, `X-ArcClusterTime`,
+//!   `X-ArcPermissionsUidGid`, `X-ArcTimes`, `X-ArcSize`), and
+//!   `/fcfs_metadata/<path>/core-metadata.xml` (layout INFERRED) and `custom-metadata.xml`
+//!   (GET, PUT, DELETE of its one annotation).
 //! - **DNS**: every name resolves to every node, on the mock's own [`DnsServer`] or on one
 //!   passed in [`HcpConfig::dns`] (e.g. shared with a replica system).
 //! - **Auth**: `Authorization: HCP base64(user):md5(password)`, `Authorization: AD
@@ -60,15 +68,42 @@
 //!   access to the namespace gets `401`.
 //! - **REST** under `/rest`: objects (PUT with `Content-Length` or chunked, GET with ranges,
 //!   HEAD, DELETE, POST for system metadata), directories and their listings, custom
-//!   metadata with annotations, with the headers and status codes of reference §9.
+//!   metadata with annotations, with the headers and status codes of reference §9:
+//!   - **conditional reads**: `If-Match`, `If-None-Match`, `If-Modified-Since`,
+//!     `If-Unmodified-Since` in RFC 9110's order (`304`/`412`), before `Range` (`206`,
+//!     `416`); a PUT with `If-None-Match: *` onto an existing object gets `412`;
+//!   - **versioning** per namespace ([`NamespaceConfig::versioning`], off by default): a
+//!     PUT onto an existing object stores a new version (`201`, new `X-HCP-VersionId`;
+//!     `403` under retention or hold), `?version=<id>` reads one, `?version=list`
+//!     (`&deleted=true` for delete markers) lists them in HCP's `<versions>` format (its
+//!     last attributes and the oldest-first order INFERRED; `400` without versioning), a
+//!     DELETE keeps the old versions behind a delete marker (a listing with
+//!     `?deleted=true` shows the deleted object), `purge=true` removes every version;
+//!   - **`type=custom-metadata-info`**: HCP's `<annotations>` list (name, hash, change
+//!     time, size, `contentType` `unknown`), `204` without annotations;
+//!   - **`type=whole-object`**: GET returns data and annotation (`annotation=`, default
+//!     `default`) in the order `X-HCP-CustomMetadataFirst` asks, with `X-HCP-Size` the
+//!     data's size, `Content-Length` the sum, `X-HCP-CustomMetadataFirst` and
+//!     `X-HCP-CustomMetadataContentType`, and `Content-Type: application/octet-stream`
+//!     (INFERRED); PUT splits the body by `X-HCP-Size` (required, else `400`) and answers
+//!     `X-HCP-CustomMetadataHash` too.
 //! - **`/proc`**: namespaces (`?single=true` for the Host's only), statistics from the
 //!   stored objects, retention classes, permissions.
 //! - **MAPI**: the replication service, links and their actions (a state machine per link;
-//!   raw `<-->` in link names works), logs (mark, prepare, status, download, cancel),
-//!   tenants and chargeback reports; compact XML, `?prettyprint`, JSON on
-//!   `Accept: application/json`.
+//!   raw `<-->` in link names works), the service-wide `shutDownAllLinks=<reason>` and
+//!   `reestablishAllLinks` (reference §8.1; a shut-down link reports `WARNING`, "Shut down
+//!   by user" INFERRED), logs (mark, prepare, status, download, cancel), tenants and
+//!   chargeback reports; compact XML, `?prettyprint`, JSON on `Accept: application/json`;
+//!   HEAD is GET without the body, and `302` where GET would be `404` or `403`
+//!   (reference §8.5).
 //! - **Faults**: the kit's ([`HcpMock::server`]`().faults()`, node stop and start), and
 //!   silent idle closes of keep-alive connections with [`HcpConfig::idle_close`].
+//! - **Standalone**: the `storkit-hcp-mock` binary (`--help` lists its options) sets what
+//!   the configuration does: nodes, ports, TLS, tenant and namespaces (`--versioning`,
+//!   `--hash-scheme`, `--retention-mode`, `--default-namespace`,
+//!   `--no-legacy-namespace`), a local user and an AD user (`--ad-user`/`--ad-password`),
+//!   the administrator, a link and its type (`--link-type`, `--link-remote-host`), the
+//!   software version, log collection time, idle closes and the object size limit.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -79,12 +114,16 @@ use storkit_mock::{
     ServerConfig, TlsSettings,
 };
 
+mod annotations;
 mod answer;
 mod app;
 mod auth;
+mod conditions;
 mod config;
 mod doc;
 mod hash;
+mod legacy;
+mod listing;
 mod logs;
 mod mapi;
 mod objects;
@@ -175,6 +214,9 @@ impl HcpMock {
             format!("admin.{domain}"),
             domain.clone(),
         ];
+        if config.legacy_default_namespace {
+            names.push(format!("default.default.{domain}"));
+        }
         for tenant in &config.tenants {
             // Explicit names too: webpki and OpenSSL ignore `*.*.` wildcards.
             names.push(format!("{}.{domain}", tenant.name));
@@ -380,6 +422,21 @@ impl HcpMock {
         .flatten()
     }
 
+    /// Every version of the object at `path` in `namespace` that holds data, oldest first,
+    /// the current one (if it is not deleted) last; delete markers are left out. Without
+    /// versioning, at most the current object.
+    pub fn object_versions(&self, namespace: &str, path: &str) -> Vec<StoredObject> {
+        let key = key_of(path);
+        self.with_namespace(namespace, |state, index| {
+            state.namespaces[index]
+                .versions(&key)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     /// Whether `path` is a directory of `namespace` (the root `/rest` always is).
     pub fn is_directory(&self, namespace: &str, path: &str) -> bool {
         let key = key_of(path);
@@ -473,9 +530,16 @@ impl HcpMock {
     }
 }
 
-/// A test hook's path (`/rest/a b.txt`, `a b.txt`) as a namespace key.
+/// A test hook's path (`/rest/a b.txt`, `/fcfs_data/a b.txt`, `a b.txt`) as a namespace
+/// key.
 fn key_of(path: &str) -> String {
-    let rest = path.strip_prefix("/rest").unwrap_or(path);
+    let rest = ["/rest/", "/fcfs_data/"]
+        .iter()
+        .find_map(|root| {
+            path.strip_prefix(root.trim_end_matches('/'))
+                .filter(|r| r.is_empty() || r.starts_with('/'))
+        })
+        .unwrap_or(path);
     rest.split('/')
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()

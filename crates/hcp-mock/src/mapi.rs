@@ -71,6 +71,12 @@ pub(crate) async fn handle(
     caller: Caller<'_>,
 ) -> Response<MockBody> {
     let now_ms = time::now_ms();
+    // HEAD is GET without the body (reference §8.5), with 302 where GET has 403 or 404.
+    let head = parts.method == Method::HEAD;
+    let mut parts = parts;
+    if head {
+        parts.method = Method::GET;
+    }
     let result = async {
         let bytes = read_body(&parts, body).await?;
         let query = Query::from_uri(&parts.uri, QueryStyle::Form)
@@ -99,7 +105,24 @@ pub(crate) async fn handle(
         route(&call, &bytes, target, caller)
     }
     .await;
-    result.unwrap_or_else(|fail| mapi_fail(system, now_ms, &fail))
+    match result {
+        Ok(response) if head => {
+            let (parts, _) = response.into_parts();
+            Response::from_parts(parts, storkit_mock::body::empty())
+        }
+        Ok(response) => response,
+        Err(fail) => mapi_fail(system, now_ms, &head_status(head, fail)),
+    }
+}
+
+/// The status of a failed MAPI request: a HEAD on a missing resource or without
+/// permission gets `302 Found` (reference §8.5), everything else its own status.
+pub(crate) fn head_status(head: bool, fail: Fail) -> Fail {
+    if head && matches!(fail.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+        Fail::new(StatusCode::FOUND, fail.message)
+    } else {
+        fail
+    }
 }
 
 async fn read_body(parts: &Parts, body: Incoming) -> Result<Bytes, Fail> {
@@ -152,7 +175,10 @@ fn route(
     match segments.as_slice() {
         ["mapi", "services", "replication"] => {
             system_level()?;
-            only(method, &[Method::GET])?;
+            only(method, &[Method::GET, Method::POST])?;
+            if *method == Method::POST {
+                return service_action(call);
+            }
             Ok(call.document("replicationService", &replication_service()))
         }
         ["mapi", "services", "replication", "links"] => {
@@ -314,6 +340,39 @@ fn link(call: &Call<'_>, name: &str) -> Result<Response<MockBody>, Fail> {
             format!("{method} is not allowed on a link"),
         )),
     }
+}
+
+/// `POST /mapi/services/replication?shutDownAllLinks=<reason>` or `?reestablishAllLinks`
+/// (reference §8.1, service-wide; not in hcpsdk): every link shut down, or back up.
+fn service_action(call: &Call<'_>) -> Result<Response<MockBody>, Fail> {
+    let actions: Vec<&str> = call
+        .query
+        .pairs()
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "prettyprint")
+        .collect();
+    let shut_down = match actions.as_slice() {
+        ["shutDownAllLinks"] => true,
+        ["reestablishAllLinks"] => false,
+        [] => {
+            return Err(Fail::bad_request(
+                "no replication service action given (shutDownAllLinks or reestablishAllLinks)",
+            ));
+        }
+        [one] => {
+            return Err(Fail::bad_request(format!(
+                "unknown replication service action: {one}"
+            )));
+        }
+        _ => return Err(Fail::bad_request("give exactly one service action")),
+    };
+    let mut state = call.system.state();
+    for link in &mut state.links {
+        link.set_shut_down(shut_down, actions[0]);
+    }
+    drop(state);
+    Ok(call.ok_empty())
 }
 
 fn logs(call: &Call<'_>) -> Result<Response<MockBody>, Fail> {

@@ -157,6 +157,9 @@ pub struct StoredObject {
     /// Custom metadata by annotation name (`default` when none was named), in the order
     /// they were first stored.
     pub custom_metadata: Vec<(String, Bytes)>,
+    /// When each annotation was last stored, milliseconds since the epoch, by name
+    /// (`type=custom-metadata-info` reports it).
+    pub annotation_change_ms: BTreeMap<String, i64>,
 }
 
 impl StoredObject {
@@ -188,6 +191,45 @@ impl StoredObject {
     pub fn sha256(&self) -> String {
         crate::hash::sha256_upper(&self.data)
     }
+
+    /// The annotation called `name`.
+    pub fn annotation(&self, name: &str) -> Option<&Bytes> {
+        self.custom_metadata
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, data)| data)
+    }
+
+    /// Stores (or replaces) annotation `name` at `now_ms`.
+    pub(crate) fn set_annotation(&mut self, name: String, data: Bytes, now_ms: i64) {
+        match self.custom_metadata.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, old)) => *old = data,
+            None => self.custom_metadata.push((name.clone(), data)),
+        }
+        self.annotation_change_ms.insert(name, now_ms);
+        self.change_time_ms = now_ms;
+    }
+
+    /// Whether a hold or an unexpired retention protects the object at `now_secs`: then
+    /// it may not be deleted (without privilege) nor get a new version (reference §9.3).
+    pub(crate) fn protected(&self, now_secs: i64) -> bool {
+        self.hold || !self.retention.allows_deletion(now_secs)
+    }
+}
+
+/// An earlier state of an object in a namespace with versioning: an old version, or the
+/// marker a DELETE left (reference §9.3, HCP's "delete marker").
+#[derive(Debug, Clone)]
+pub(crate) enum OldVersion {
+    /// A version replaced by a newer one, or the last one before a delete.
+    Object(Box<StoredObject>),
+    /// A delete: its own version id and time; `of` is the version it deleted (a version
+    /// listing describes a delete marker with the deleted object's metadata).
+    Deleted {
+        version_id: u64,
+        time_ms: i64,
+        of: Box<StoredObject>,
+    },
 }
 
 /// A namespace entry.
@@ -205,6 +247,12 @@ pub(crate) struct Namespace {
     /// Keys are decoded paths below `/rest` without leading or trailing `/`; `""` is the
     /// root directory, which always exists and is not stored.
     pub(crate) entries: BTreeMap<String, Entry>,
+    /// Old versions and delete markers by key, oldest first (versioning namespaces only);
+    /// the current version stays in `entries`.
+    pub(crate) history: BTreeMap<String, Vec<OldVersion>>,
+    /// The legacy default namespace (`default.default.<domain>`, reference §9.1): data
+    /// under `/fcfs_data`, no authentication.
+    pub(crate) legacy: bool,
 }
 
 impl Namespace {
@@ -213,7 +261,28 @@ impl Namespace {
             tenant: tenant.to_owned(),
             config,
             entries: BTreeMap::new(),
+            history: BTreeMap::new(),
+            legacy: false,
         }
+    }
+
+    /// The legacy default namespace, `default` of tenant `default`.
+    pub(crate) fn legacy_default() -> Self {
+        let mut config = NamespaceConfig::new("default");
+        config.description = "Default Namespace".to_owned();
+        let mut namespace = Self::new("default", config);
+        namespace.legacy = true;
+        namespace
+    }
+
+    /// Where object paths start: `/rest`, or `/fcfs_data` in the legacy default namespace.
+    pub(crate) fn root(&self) -> &'static str {
+        if self.legacy { "/fcfs_data" } else { "/rest" }
+    }
+
+    /// `key` as a URL path below [`root`](Self::root), each segment percent-encoded.
+    pub(crate) fn url(&self, key: &str) -> String {
+        crate::rest::url_below(self.root(), key)
     }
 
     pub(crate) fn is_directory(&self, key: &str) -> bool {
@@ -225,6 +294,29 @@ impl Namespace {
             Some(Entry::Object(object)) => Some(object),
             _ => None,
         }
+    }
+
+    /// Version `id` of the object at `key`: the current one or an old one (a delete
+    /// marker has no data, so it is `None` like an unknown id).
+    pub(crate) fn version(&self, key: &str, id: u64) -> Option<&StoredObject> {
+        self.object(key).filter(|o| o.version_id == id).or_else(|| {
+            self.history.get(key)?.iter().find_map(|old| match old {
+                OldVersion::Object(o) if o.version_id == id => Some(&**o),
+                _ => None,
+            })
+        })
+    }
+
+    /// Every version of the object at `key` that holds data, oldest first, the current
+    /// one last.
+    pub(crate) fn versions(&self, key: &str) -> Vec<&StoredObject> {
+        let old = self.history.get(key).into_iter().flatten();
+        old.filter_map(|v| match v {
+            OldVersion::Object(o) => Some(&**o),
+            OldVersion::Deleted { .. } => None,
+        })
+        .chain(self.object(key))
+        .collect()
     }
 
     pub(crate) fn object_mut(&mut self, key: &str) -> Option<&mut StoredObject> {
@@ -366,6 +458,7 @@ mod tests {
             retention: Retention::none(),
             owner: String::new(),
             custom_metadata: Vec::new(),
+            annotation_change_ms: BTreeMap::new(),
         };
         ns.entries
             .insert("x".into(), Entry::Object(Box::new(object)));

@@ -21,14 +21,18 @@ pub struct LinkState {
     pub failed_over: bool,
     /// Between `beginRecovery` and `completeRecovery`.
     pub recovering: bool,
+    /// Shut down with the replication service's `shutDownAllLinks`, until
+    /// `reestablishAllLinks`.
+    pub shut_down: bool,
     /// The actions accepted so far, in order, as sent (`failOver`, `beginRecover`, …).
     pub history: Vec<String>,
 }
 
 impl LinkState {
-    /// `status`: `GOOD`, or `WARNING` while suspended, failed over or recovering.
+    /// `status`: `GOOD`, or `WARNING` while suspended, shut down, failed over or
+    /// recovering.
     pub fn status(&self) -> &'static str {
-        if self.suspended || self.failed_over || self.recovering {
+        if self.suspended || self.shut_down || self.failed_over || self.recovering {
             "WARNING"
         } else {
             "GOOD"
@@ -41,6 +45,8 @@ impl LinkState {
             "Recovering data"
         } else if self.failed_over {
             "Failed over"
+        } else if self.shut_down {
+            "Shut down by user"
         } else if self.suspended {
             "Suspended by user"
         } else {
@@ -79,6 +85,7 @@ impl Link {
                 suspended: false,
                 failed_over: false,
                 recovering: false,
+                shut_down: false,
                 history: Vec::new(),
             },
             config,
@@ -156,6 +163,13 @@ impl Link {
         }
         s.history.push(action.to_owned());
         Ok(())
+    }
+
+    /// Shuts the link down or reestablishes it (the service-wide actions), recording
+    /// `action` in its history.
+    pub(crate) fn set_shut_down(&mut self, shut_down: bool, action: &str) {
+        self.state.shut_down = shut_down;
+        self.state.history.push(action.to_owned());
     }
 
     /// The link document (reference §8.1), with this system's node IPs as `localHost`.

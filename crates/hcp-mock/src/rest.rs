@@ -1,22 +1,28 @@
-//! Native REST under `/rest` (reference §9): objects, directories, custom metadata and
-//! system metadata.
+//! Native REST under `/rest` (reference §9): objects and their versions, directories,
+//! custom metadata and system metadata; also the data of the legacy default namespace
+//! under `/fcfs_data` ([`legacy`](crate::legacy)).
 
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, RANGE};
 use http::request::Parts;
-use http::{Method, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use storkit_mock::query::{self, Query, QueryStyle};
 use storkit_mock::{MockBody, body};
 
+use crate::annotations;
 use crate::answer::{Head, data_fail};
+use crate::conditions::{self, Precondition};
 use crate::config::UserConfig;
-use crate::doc::escape;
 use crate::hash::{self, BodyHasher};
-use crate::objects::{Entry, Fail, Namespace, Retention, StoredObject, content_type_for};
+use crate::legacy;
+use crate::listing;
+use crate::objects::{
+    Entry, Fail, Namespace, OldVersion, Retention, StoredObject, content_type_for,
+};
 use crate::system::System;
 use crate::time;
 
@@ -24,9 +30,10 @@ use crate::time;
 const MAX_PATH: usize = 4095;
 
 /// The largest form body read for POST and DELETE parameters.
-const MAX_FORM: usize = 64 * 1024;
+pub(crate) const MAX_FORM: usize = 64 * 1024;
 
-/// One `/rest` request, already routed to namespace `ns` and authorized for `user`.
+/// One request below `/rest` (or `/fcfs_data` and `/fcfs_metadata` in the legacy default
+/// namespace), already routed to namespace `ns` and authorized for `user`.
 pub(crate) async fn handle(
     system: &System,
     parts: Parts,
@@ -35,13 +42,22 @@ pub(crate) async fn handle(
     user: &UserConfig,
 ) -> Response<MockBody> {
     let result = async {
-        let key = object_key(parts.uri.path())?;
+        let root = system
+            .state()
+            .namespaces
+            .get(ns)
+            .map_or("/rest", Namespace::root);
+        let path = parts.uri.path();
+        if root != "/rest" && under(path, legacy::METADATA_ROOT) {
+            return legacy::metadata(system, &parts, body, ns).await;
+        }
+        let key = object_key(path, root)?;
         let mut query = Query::from_uri(&parts.uri, QueryStyle::Form)
             .map_err(|e| Fail::bad_request(format!("invalid query: {e}")))?;
         match parts.method {
             Method::PUT => {
                 let bytes = read_body(&parts, body, system.max_object_size).await?;
-                put(system, ns, &key, &query, bytes, user)
+                put(system, &parts.headers, ns, &key, &query, bytes, user)
             }
             Method::GET | Method::HEAD => {
                 drain(body).await;
@@ -58,7 +74,7 @@ pub(crate) async fn handle(
             }
             _ => Err(Fail::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                format!("{} is not supported on /rest", parts.method),
+                format!("{} is not supported on {root}", parts.method),
             )),
         }
     }
@@ -66,13 +82,19 @@ pub(crate) async fn handle(
     result.unwrap_or_else(|fail| data_fail(system, time::now_ms(), &fail))
 }
 
-/// The decoded path below `/rest`, without leading or trailing `/`: percent-decoded exactly
-/// once, as UTF-8 (`+` stays a plus in paths).
-pub(crate) fn object_key(path: &str) -> Result<String, Fail> {
-    let rest = path
-        .strip_prefix("/rest")
-        .filter(|r| r.is_empty() || r.starts_with('/'))
-        .ok_or_else(|| Fail::not_found("not a /rest path"))?;
+/// Whether `path` is `root` or below it.
+pub(crate) fn under(path: &str, root: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The decoded path below `root` (`/rest`), without leading or trailing `/`:
+/// percent-decoded exactly once, as UTF-8 (`+` stays a plus in paths).
+pub(crate) fn object_key(path: &str, root: &str) -> Result<String, Fail> {
+    if !under(path, root) {
+        return Err(Fail::not_found(format!("not a {root} path")));
+    }
+    let rest = &path[root.len()..];
     let decoded = query::decode(rest, QueryStyle::Rfc3986)
         .map_err(|e| Fail::bad_request(format!("invalid object path: {e}")))?;
     if decoded.len() > MAX_PATH {
@@ -91,9 +113,9 @@ pub(crate) fn object_key(path: &str) -> Result<String, Fail> {
     Ok(segments.join("/"))
 }
 
-/// `key` as a URL path below `/rest`, each segment percent-encoded.
-pub(crate) fn rest_url(key: &str) -> String {
-    let mut out = String::from("/rest");
+/// `key` as a URL path below `root`, each segment percent-encoded.
+pub(crate) fn url_below(root: &str, key: &str) -> String {
+    let mut out = String::from(root);
     for segment in key.split('/').filter(|s| !s.is_empty()) {
         out.push('/');
         out.push_str(&query::encode(segment, QueryStyle::Rfc3986));
@@ -101,7 +123,7 @@ pub(crate) fn rest_url(key: &str) -> String {
     out
 }
 
-async fn read_body(parts: &Parts, body: Incoming, limit: u64) -> Result<Bytes, Fail> {
+pub(crate) async fn read_body(parts: &Parts, body: Incoming, limit: u64) -> Result<Bytes, Fail> {
     let too_large = || {
         Fail::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -172,7 +194,7 @@ fn annotation(query: &Query) -> Result<String, Fail> {
         && name.len() <= 32
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
     if valid {
         Ok(name.to_owned())
     } else {
@@ -182,14 +204,15 @@ fn annotation(query: &Query) -> Result<String, Fail> {
     }
 }
 
-fn created(system: &System, now_ms: i64, key: &str) -> Head {
+fn created(system: &System, now_ms: i64, namespace: &Namespace, key: &str) -> Head {
     let mut head = Head::data(system, now_ms);
-    head.add("location", rest_url(key));
+    head.add("location", namespace.url(key));
     head
 }
 
 fn put(
     system: &System,
+    headers: &HeaderMap,
     ns: usize,
     key: &str,
     query: &Query,
@@ -205,95 +228,168 @@ fn put(
     match query.get("type") {
         Some("directory") => {
             if key.is_empty() || namespace.entries.contains_key(key) {
-                return Err(Fail::conflict(format!("{} already exists", rest_url(key))));
+                return Err(Fail::conflict(format!(
+                    "{} already exists",
+                    namespace.url(key)
+                )));
             }
             namespace.create_parents(key, now_ms)?;
             namespace
                 .entries
                 .insert(key.to_owned(), Entry::Directory { change_ms: now_ms });
-            Ok(created(system, now_ms, key).respond_empty(StatusCode::CREATED))
+            Ok(created(system, now_ms, namespace, key).respond_empty(StatusCode::CREATED))
         }
         Some("custom-metadata") => {
             let name = annotation(query)?;
+            let url = namespace.url(key);
             let object = namespace
                 .object_mut(key)
-                .ok_or_else(|| Fail::not_found(format!("no object {}", rest_url(key))))?;
-            match object.custom_metadata.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, data)) => *data = bytes,
-                None => object.custom_metadata.push((name, bytes)),
-            }
-            object.change_time_ms = now_ms;
-            Ok(created(system, now_ms, key).respond_empty(StatusCode::CREATED))
+                .ok_or_else(|| Fail::not_found(format!("no object {url}")))?;
+            object.set_annotation(name, bytes, now_ms);
+            Ok(created(system, now_ms, namespace, key).respond_empty(StatusCode::CREATED))
+        }
+        Some("whole-object") => {
+            let name = annotation(query)?;
+            let (data, custom) = annotations::split_whole(headers, &bytes)?;
+            store(
+                system,
+                headers,
+                namespace,
+                key,
+                query,
+                data,
+                Some((name, custom)),
+                user,
+                now_ms,
+            )
         }
         Some(other) => Err(Fail::bad_request(format!(
             "unsupported type {other:?} for PUT"
         ))),
-        None => {
-            if key.is_empty() || namespace.entries.contains_key(key) {
-                return Err(Fail::conflict(format!("{} already exists", rest_url(key))));
-            }
-            let config = &namespace.config;
-            let index = flag(query, "index")?.unwrap_or(config.default_index);
-            let shred = flag(query, "shred")?.unwrap_or(config.default_shred);
-            let hold = flag(query, "hold")?.unwrap_or(false);
-            let retention_text = query
-                .get("retention")
-                .unwrap_or(&config.default_retention)
-                .to_owned();
-            let retention = Retention::parse(
-                &retention_text,
-                now_ms / 1000,
-                now_ms / 1000,
-                &config.retention_classes,
-            )?;
-            let hash_scheme = config.hash_scheme.clone();
-            namespace.create_parents(key, now_ms)?;
-            let mut hasher = BodyHasher::new();
-            hasher.update(&bytes);
-            let (sha256, md5_upper, md5) = hasher.finish();
-            let hash = if hash_scheme == "MD5" {
-                md5_upper
-            } else {
-                sha256
-            };
-            let object = StoredObject {
-                path: format!("/rest/{key}"),
-                data: bytes,
-                hash,
-                hash_scheme,
-                md5,
-                content_type: content_type_for(key).to_owned(),
-                version_id: system.next_version_id(),
-                ingest_time_ms: now_ms,
-                change_time_ms: now_ms,
-                index,
-                shred,
-                hold,
-                retention,
-                owner: user.name.clone(),
-                custom_metadata: Vec::new(),
-            };
-            let mut head = created(system, now_ms, key);
-            head.add("x-hcp-versionid", object.version_id.to_string())
-                .add("x-hcp-ingesttimemilliseconds", now_ms.to_string())
-                .add("x-hcp-hash", object.hash_header())
-                .add("etag", object.etag());
-            namespace
-                .entries
-                .insert(key.to_owned(), Entry::Object(Box::new(object)));
-            Ok(head.respond_empty(StatusCode::CREATED))
-        }
+        None => store(
+            system, headers, namespace, key, query, bytes, None, user, now_ms,
+        ),
     }
 }
 
-fn change_time(ms: i64) -> (String, String) {
-    (format!("{ms}.00"), time::iso_string(ms / 1000))
+/// Stores an object (with an annotation for `type=whole-object`): `409` when it exists
+/// and the namespace keeps one version, else a new version unless a hold or retention
+/// protects the current one (`403`).
+#[allow(clippy::too_many_arguments)]
+fn store(
+    system: &System,
+    headers: &HeaderMap,
+    namespace: &mut Namespace,
+    key: &str,
+    query: &Query,
+    data: Bytes,
+    custom: Option<(String, Bytes)>,
+    user: &UserConfig,
+    now_ms: i64,
+) -> Result<Response<MockBody>, Fail> {
+    let exists = || Fail::conflict(format!("{} already exists", namespace.url(key)));
+    match namespace.entries.get(key) {
+        _ if key.is_empty() => return Err(exists()),
+        Some(Entry::Directory { .. }) => return Err(exists()),
+        Some(Entry::Object(current)) => {
+            if conditions::create_only(headers) {
+                return Err(Fail::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    format!("{} exists (If-None-Match: *)", namespace.url(key)),
+                ));
+            }
+            if !namespace.config.versioning {
+                return Err(exists());
+            }
+            if current.protected(now_ms / 1000) {
+                return Err(Fail::forbidden(
+                    "the object is under retention or on hold: no new version may be stored",
+                ));
+            }
+        }
+        None => {}
+    }
+    let config = &namespace.config;
+    let index = flag(query, "index")?.unwrap_or(config.default_index);
+    let shred = flag(query, "shred")?.unwrap_or(config.default_shred);
+    let hold = flag(query, "hold")?.unwrap_or(false);
+    let retention_text = query
+        .get("retention")
+        .unwrap_or(&config.default_retention)
+        .to_owned();
+    let retention = Retention::parse(
+        &retention_text,
+        now_ms / 1000,
+        now_ms / 1000,
+        &config.retention_classes,
+    )?;
+    let hash_scheme = config.hash_scheme.clone();
+    namespace.create_parents(key, now_ms)?;
+    let mut hasher = BodyHasher::new();
+    hasher.update(&data);
+    let (sha256, md5_upper, md5) = hasher.finish();
+    let hash = if hash_scheme == "MD5" {
+        md5_upper
+    } else {
+        sha256
+    };
+    let mut object = StoredObject {
+        path: format!("{}/{key}", namespace.root()),
+        data,
+        hash,
+        hash_scheme,
+        md5,
+        content_type: content_type_for(key).to_owned(),
+        version_id: system.next_version_id(),
+        ingest_time_ms: now_ms,
+        change_time_ms: now_ms,
+        index,
+        shred,
+        hold,
+        retention,
+        owner: user.name.clone(),
+        custom_metadata: Vec::new(),
+        annotation_change_ms: BTreeMap::new(),
+    };
+    let mut head = created(system, now_ms, namespace, key);
+    head.add("x-hcp-versionid", object.version_id.to_string())
+        .add("x-hcp-ingesttimemilliseconds", now_ms.to_string())
+        .add("x-hcp-hash", object.hash_header())
+        .add("etag", object.etag());
+    if let Some((name, custom)) = custom {
+        head.add(
+            "x-hcp-custommetadatahash",
+            annotations::hash_of(&object.hash_scheme, &custom),
+        );
+        object.set_annotation(name, custom, now_ms);
+    }
+    let replaced = namespace
+        .entries
+        .insert(key.to_owned(), Entry::Object(Box::new(object)));
+    if let Some(Entry::Object(old)) = replaced {
+        namespace
+            .history
+            .entry(key.to_owned())
+            .or_default()
+            .push(OldVersion::Object(old));
+    }
+    Ok(head.respond_empty(StatusCode::CREATED))
 }
 
-/// The object headers of GET and HEAD, in the seed's order (reference §9.4).
-fn object_head(system: &System, now_ms: i64, object: &StoredObject, dpl: u32, length: u64) -> Head {
+/// The object headers of GET and HEAD, in the seed's order (reference §9.4); the legacy
+/// default namespace's short set there.
+fn object_head(
+    system: &System,
+    now_ms: i64,
+    namespace: &Namespace,
+    object: &StoredObject,
+    length: u64,
+) -> Head {
+    if namespace.legacy {
+        return legacy::object_head(system, now_ms, object, length);
+    }
     let mut head = Head::data(system, now_ms);
-    let (change_ms, change_string) = change_time(object.change_time_ms);
+    let (change_ms, change_string) = listing::change_time(object.change_time_ms);
     head.add("etag", object.etag());
     head.no_cache()
         .add("content-type", &object.content_type)
@@ -312,7 +408,7 @@ fn object_head(system: &System, now_ms: i64, object: &StoredObject, dpl: u32, le
         .add("x-hcp-ingestprotocol", "HTTP")
         .add("x-hcp-retentionhold", object.hold.to_string())
         .add("x-hcp-shred", object.shred.to_string())
-        .add("x-hcp-dpl", dpl.to_string())
+        .add("x-hcp-dpl", namespace.config.dpl.to_string())
         .add("x-hcp-index", object.index.to_string())
         .add(
             "x-hcp-custom-metadata",
@@ -394,20 +490,76 @@ fn get(
         .namespaces
         .get(ns)
         .ok_or_else(|| Fail::forbidden("the namespace does not exist"))?;
+    let show_deleted = flag(query, "deleted")?.unwrap_or(false);
     if namespace.is_directory(key) {
-        if query.get("type").is_some() {
-            return Err(Fail::bad_request("directories have no custom metadata"));
+        if query.get("type").is_some() || query.get("version").is_some() {
+            return Err(Fail::bad_request(
+                "directories have no custom metadata or versions",
+            ));
         }
-        return Ok(listing(system, now_ms, namespace, key, head_only));
+        return Ok(listing::directory(
+            system,
+            now_ms,
+            namespace,
+            key,
+            head_only,
+            show_deleted,
+        ));
     }
-    let object = namespace
-        .object(key)
-        .ok_or_else(|| Fail::not_found(format!("no object {}", rest_url(key))))?;
-    let dpl = namespace.config.dpl;
-    match query.get("type") {
+    let missing = || Fail::not_found(format!("no object {}", namespace.url(key)));
+    let object = match query.get("version") {
+        Some(v) if v.eq_ignore_ascii_case("list") => {
+            return listing::versions(system, now_ms, namespace, key, head_only, show_deleted);
+        }
+        Some(v) => {
+            let id: u64 = v
+                .trim()
+                .parse()
+                .map_err(|_| Fail::bad_request(format!("invalid version {v:?}")))?;
+            namespace.version(key, id).ok_or_else(|| {
+                Fail::not_found(format!("no version {id} of {}", namespace.url(key)))
+            })?
+        }
+        None => namespace.object(key).ok_or_else(missing)?,
+    };
+    let kind = query.get("type");
+    if matches!(kind, None | Some("whole-object")) {
+        let checked = conditions::evaluate(
+            &parts.headers,
+            true,
+            &object.etag(),
+            object.change_time_ms / 1000,
+        );
+        match checked {
+            Ok(()) => {}
+            Err(Precondition::NotModified) => {
+                let mut head = Head::data(system, now_ms);
+                head.add("etag", object.etag());
+                head.no_cache().add(
+                    "last-modified",
+                    time::http_date(object.change_time_ms / 1000),
+                );
+                return Ok(head.respond_empty(StatusCode::NOT_MODIFIED));
+            }
+            Err(Precondition::Failed) => {
+                return Err(Fail::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "a precondition of the request failed",
+                ));
+            }
+        }
+    }
+    let body_of = |data: Bytes| {
+        if head_only {
+            body::empty()
+        } else {
+            body::full(data)
+        }
+    };
+    match kind {
         Some("custom-metadata") => {
             let name = annotation(query)?;
-            let Some((_, data)) = object.custom_metadata.iter().find(|(n, _)| *n == name) else {
+            let Some(data) = object.annotation(&name) else {
                 let mut head = Head::data(system, now_ms);
                 head.no_cache();
                 return Ok(head.respond_empty(StatusCode::NO_CONTENT));
@@ -417,12 +569,36 @@ fn get(
                 .add("content-type", "text/xml")
                 .add("content-length", data.len().to_string())
                 .add("x-hcp-type", "object");
-            let body = if head_only {
-                body::empty()
-            } else {
-                body::full(data.clone())
+            Ok(head.respond(StatusCode::OK, body_of(data.clone())))
+        }
+        Some("custom-metadata-info") => {
+            let mut head = Head::data(system, now_ms);
+            head.no_cache();
+            let Some(xml) = annotations::info_xml(object) else {
+                return Ok(head.respond_empty(StatusCode::NO_CONTENT));
             };
-            Ok(head.respond(StatusCode::OK, body))
+            head.add("content-type", "text/xml")
+                .add("content-length", xml.len().to_string());
+            Ok(head.respond(StatusCode::OK, body_of(Bytes::from(xml))))
+        }
+        Some("whole-object") => {
+            let name = annotation(query)?;
+            let Some(custom) = object.annotation(&name) else {
+                // No such annotation: the data alone (D1).
+                let head = object_head(system, now_ms, namespace, object, object.size());
+                return Ok(head.respond(StatusCode::OK, body_of(object.data.clone())));
+            };
+            let first = annotations::metadata_first(&parts.headers);
+            let whole = annotations::join_whole(&object.data, custom, first);
+            let mut head = object_head(system, now_ms, namespace, object, whole.len() as u64);
+            // Data and annotation together are no longer the object's media type.
+            head.map.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            head.add("x-hcp-custommetadatacontenttype", annotations::CONTENT_TYPE)
+                .add("x-hcp-custommetadatafirst", first.to_string());
+            Ok(head.respond(StatusCode::OK, body_of(whole)))
         }
         Some(other) => Err(Fail::bad_request(format!(
             "unsupported type {other:?} for {}",
@@ -443,131 +619,18 @@ fn get(
                 }
                 Ok(Some((start, end))) => {
                     let length = end - start + 1;
-                    let mut head = object_head(system, now_ms, object, dpl, length);
+                    let mut head = object_head(system, now_ms, namespace, object, length);
                     head.add("content-range", format!("bytes {start}-{end}/{size}"));
-                    let body = if head_only {
-                        body::empty()
-                    } else {
-                        body::full(object.data.slice(start as usize..=end as usize))
-                    };
-                    Ok(head.respond(StatusCode::PARTIAL_CONTENT, body))
+                    let part = object.data.slice(start as usize..=end as usize);
+                    Ok(head.respond(StatusCode::PARTIAL_CONTENT, body_of(part)))
                 }
                 Ok(None) => {
-                    let head = object_head(system, now_ms, object, dpl, size);
-                    let body = if head_only {
-                        body::empty()
-                    } else {
-                        body::full(object.data.clone())
-                    };
-                    Ok(head.respond(StatusCode::OK, body))
+                    let head = object_head(system, now_ms, namespace, object, size);
+                    Ok(head.respond(StatusCode::OK, body_of(object.data.clone())))
                 }
             }
         }
     }
-}
-
-/// A directory listing (reference §9.6).
-fn listing(
-    system: &System,
-    now_ms: i64,
-    namespace: &Namespace,
-    key: &str,
-    head_only: bool,
-) -> Response<MockBody> {
-    let dir_change = match namespace.entries.get(key) {
-        Some(Entry::Directory { change_ms }) => *change_ms,
-        _ => 0,
-    };
-    let (dir_ms, dir_string) = change_time(dir_change);
-    let path = format!("/rest/{key}");
-    let path = path.trim_end_matches('/');
-    let parent = match path.rsplit_once('/') {
-        Some(("", _)) | None => "/",
-        Some((parent, _)) => parent,
-    };
-    let ns_name = &namespace.config.name;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        xml,
-        "<directory xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xsi:noNamespaceSchemaLocation=\"/static/xsd/ns-directory-6.0.xsd\" \
-         path=\"{}\" utf8Path=\"{}\" parentDir=\"{}\" utf8ParentDir=\"{}\" \
-         dirDeleted=\"false\" showDeleted=\"false\" namespaceName=\"{ns}\" \
-         utf8NamespaceName=\"{ns}\" changeTimeMilliseconds=\"{dir_ms}\" \
-         changeTimeString=\"{dir_string}\">",
-        escape(&rest_url(key)),
-        escape(path),
-        escape(&rest_url(
-            parent.trim_start_matches("/rest").trim_start_matches('/')
-        )),
-        escape(parent),
-        ns = escape(ns_name),
-    );
-    for (name, entry) in namespace.children(key) {
-        let url_name = query::encode(name, QueryStyle::Rfc3986);
-        match entry {
-            Entry::Directory { change_ms } => {
-                let (ms, string) = change_time(*change_ms);
-                let _ = writeln!(
-                    xml,
-                    "  <entry urlName=\"{}\" utf8Name=\"{}\" type=\"directory\" \
-                     changeTimeMilliseconds=\"{ms}\" changeTimeString=\"{string}\" \
-                     state=\"created\"/>",
-                    escape(&url_name),
-                    escape(name)
-                );
-            }
-            Entry::Object(o) => {
-                let (ms, string) = change_time(o.change_time_ms);
-                let ingest = o.ingest_time_ms / 1000;
-                let _ = writeln!(
-                    xml,
-                    "  <entry urlName=\"{}\" utf8Name=\"{}\" type=\"object\" size=\"{}\" \
-                     hashScheme=\"{}\" hash=\"{}\" etag=\"{}\" retention=\"{}\" \
-                     retentionString=\"{}\" retentionClass=\"{}\" ingestTime=\"{ingest}\" \
-                     ingestTimeMilliseconds=\"{}\" ingestTimeString=\"{}\" hold=\"{}\" \
-                     shred=\"{}\" dpl=\"{}\" index=\"{}\" customMetadata=\"{}\" \
-                     customMetadataAnnotations=\"{}\" version=\"{}\" replicated=\"false\" \
-                     changeTimeMilliseconds=\"{ms}\" changeTimeString=\"{string}\" \
-                     owner=\"{}\" domain=\"\" hasAcl=\"false\" state=\"created\"/>",
-                    escape(&url_name),
-                    escape(name),
-                    o.size(),
-                    escape(&o.hash_scheme),
-                    o.hash,
-                    o.md5,
-                    o.retention.value,
-                    escape(&o.retention.string()),
-                    escape(&o.retention.class),
-                    o.ingest_time_ms,
-                    time::listing_string(ingest),
-                    o.hold,
-                    o.shred,
-                    namespace.config.dpl,
-                    o.index,
-                    !o.custom_metadata.is_empty(),
-                    escape(&o.annotations_header()),
-                    o.version_id,
-                    escape(&o.owner),
-                );
-            }
-        }
-    }
-    xml.push_str("</directory>\n");
-    let mut head = Head::data(system, now_ms);
-    head.no_cache()
-        .add("content-type", "text/xml")
-        .add("content-length", xml.len().to_string())
-        .add("x-hcp-type", "directory")
-        .add("x-hcp-changetimemilliseconds", dir_ms)
-        .add("x-hcp-changetimestring", dir_string)
-        .add("last-modified", time::http_date(dir_change / 1000));
-    let body = if head_only {
-        body::empty()
-    } else {
-        body::full(xml)
-    };
-    head.respond(StatusCode::OK, body)
 }
 
 fn delete(
@@ -590,14 +653,19 @@ fn delete(
     if key.is_empty() {
         return Err(Fail::forbidden("the root directory cannot be deleted"));
     }
+    let purge = flag(query, "purge")?.unwrap_or(false);
+    let url = namespace.url(key);
     match namespace.entries.get(key) {
-        None => Err(Fail::not_found(format!("no object {}", rest_url(key)))),
+        None => {
+            // A deleted object's old versions go with a purge.
+            if purge && namespace.history.remove(key).is_some() {
+                return Ok(ok(system));
+            }
+            Err(Fail::not_found(format!("no object {url}")))
+        }
         Some(Entry::Directory { .. }) => {
             if !namespace.children(key).is_empty() {
-                return Err(Fail::forbidden(format!(
-                    "directory {} is not empty",
-                    rest_url(key)
-                )));
+                return Err(Fail::forbidden(format!("directory {url} is not empty")));
             }
             namespace.entries.remove(key);
             Ok(ok(system))
@@ -607,13 +675,14 @@ fn delete(
                 let name = annotation(query)?;
                 let retained = !object.retention.allows_deletion(now_ms / 1000);
                 let Some(object) = namespace.object_mut(key) else {
-                    return Err(Fail::not_found(format!("no object {}", rest_url(key))));
+                    return Err(Fail::not_found(format!("no object {url}")));
                 };
                 if retained {
                     return Err(Fail::forbidden("the object is under retention"));
                 }
                 let before = object.custom_metadata.len();
                 object.custom_metadata.retain(|(n, _)| *n != name);
+                object.annotation_change_ms.remove(&name);
                 if object.custom_metadata.len() == before {
                     return Err(Fail::not_found(format!("no annotation {name}")));
                 }
@@ -624,6 +693,11 @@ fn delete(
                 return Err(Fail::bad_request(format!(
                     "unsupported type {other:?} for DELETE"
                 )));
+            }
+            if query.get("version").is_some() {
+                return Err(Fail::bad_request(
+                    "the mock does not delete single versions; purge=true deletes them all",
+                ));
             }
             let privileged = flag(query, "privileged")?.unwrap_or(false);
             let reason = query.get("reason").unwrap_or("");
@@ -639,7 +713,21 @@ fn delete(
                     return Err(Fail::forbidden("the object is under retention"));
                 }
             }
-            namespace.entries.remove(key);
+            let versioning = namespace.config.versioning;
+            if let Some(Entry::Object(old)) = namespace.entries.remove(key) {
+                if purge {
+                    namespace.history.remove(key);
+                } else if versioning {
+                    let marker = OldVersion::Deleted {
+                        version_id: system.next_version_id(),
+                        time_ms: now_ms,
+                        of: old.clone(),
+                    };
+                    let history = namespace.history.entry(key.to_owned()).or_default();
+                    history.push(OldVersion::Object(old));
+                    history.push(marker);
+                }
+            }
             Ok(ok(system))
         }
     }
@@ -658,9 +746,10 @@ fn post(system: &System, ns: usize, key: &str, query: &Query) -> Result<Response
             "system metadata of directories cannot be changed",
         ));
     }
+    let url = namespace.url(key);
     let object = namespace
         .object_mut(key)
-        .ok_or_else(|| Fail::not_found(format!("no object {}", rest_url(key))))?;
+        .ok_or_else(|| Fail::not_found(format!("no object {url}")))?;
     let index = flag(query, "index")?;
     let shred = flag(query, "shred")?;
     let hold = flag(query, "hold")?;
@@ -714,7 +803,6 @@ fn post(system: &System, ns: usize, key: &str, query: &Query) -> Result<Response
     head.no_cache();
     Ok(head.respond_empty(StatusCode::OK))
 }
-
 /// A stored object with the hashes computed: for [`HcpMock::insert_object`]
 /// (crate::HcpMock::insert_object).
 pub(crate) fn new_object(
@@ -732,7 +820,7 @@ pub(crate) fn new_object(
         hash::sha256_upper(&data)
     };
     StoredObject {
-        path: format!("/rest/{key}"),
+        path: format!("{}/{key}", namespace.root()),
         data,
         hash,
         hash_scheme: namespace.config.hash_scheme.clone(),
@@ -747,6 +835,7 @@ pub(crate) fn new_object(
         retention: Retention::none(),
         owner: owner.to_owned(),
         custom_metadata: Vec::new(),
+        annotation_change_ms: BTreeMap::new(),
     }
 }
 
@@ -758,20 +847,28 @@ mod tests {
 
     #[test]
     fn keys_decode_once() {
-        assert_eq!(object_key("/rest").unwrap(), "");
-        assert_eq!(object_key("/rest/").unwrap(), "");
-        assert_eq!(object_key("/rest/a%20b.txt").unwrap(), "a b.txt");
+        assert_eq!(object_key("/rest", "/rest").unwrap(), "");
+        assert_eq!(object_key("/rest/", "/rest").unwrap(), "");
+        assert_eq!(object_key("/rest/a%20b.txt", "/rest").unwrap(), "a b.txt");
         // hcpsdk's double encoding (reference §4.3) names an object with a literal %20.
-        assert_eq!(object_key("/rest/a%2520b%20c.txt").unwrap(), "a%20b c.txt");
-        assert_eq!(object_key("/rest/a+b").unwrap(), "a+b");
-        assert_eq!(object_key("/rest/d/%3C%3E%60/%C3%A9").unwrap(), "d/<>`/é");
-        assert_eq!(object_key("/rest//d//x/").unwrap(), "d/x");
-        assert_eq!(object_key("/restx").unwrap_err().status, 404);
-        assert_eq!(object_key("/rest/%zz").unwrap_err().status, 400);
-        assert_eq!(object_key("/rest/%FF").unwrap_err().status, 400);
-        assert_eq!(object_key("/rest/a/../b").unwrap_err().status, 400);
+        assert_eq!(
+            object_key("/rest/a%2520b%20c.txt", "/rest").unwrap(),
+            "a%20b c.txt"
+        );
+        assert_eq!(object_key("/rest/a+b", "/rest").unwrap(), "a+b");
+        assert_eq!(
+            object_key("/rest/d/%3C%3E%60/%C3%A9", "/rest").unwrap(),
+            "d/<>`/é"
+        );
+        assert_eq!(object_key("/rest//d//x/", "/rest").unwrap(), "d/x");
+        assert_eq!(object_key("/restx", "/rest").unwrap_err().status, 404);
+        assert_eq!(object_key("/rest/%zz", "/rest").unwrap_err().status, 400);
+        assert_eq!(object_key("/rest/%FF", "/rest").unwrap_err().status, 400);
+        assert_eq!(object_key("/rest/a/../b", "/rest").unwrap_err().status, 400);
         let long = format!("/rest/{}", "a".repeat(4096));
-        assert_eq!(object_key(&long).unwrap_err().status, 414);
-        assert_eq!(rest_url("d/a b/é"), "/rest/d/a%20b/%C3%A9");
+        assert_eq!(object_key(&long, "/rest").unwrap_err().status, 414);
+        assert_eq!(url_below("/rest", "d/a b/é"), "/rest/d/a%20b/%C3%A9");
+        assert_eq!(object_key("/fcfs_data/a", "/fcfs_data").unwrap(), "a");
+        assert_eq!(object_key("/rest/a", "/fcfs_data").unwrap_err().status, 404);
     }
 }

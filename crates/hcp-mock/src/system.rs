@@ -105,6 +105,10 @@ impl System {
                 .position(|n| n.tenant == *tenant && n.config.name == *ns)
                 .ok_or_else(|| format!("the default namespace {ns}.{tenant} is not configured"))?,
         };
+        let configured = |n: &Namespace| n.tenant == "default" && n.config.name == "default";
+        if config.legacy_default_namespace && !namespaces.iter().any(configured) {
+            namespaces.push(Namespace::legacy_default());
+        }
         for user in &config.users {
             if !tenants.contains(&user.tenant) {
                 return Err(format!(
@@ -233,6 +237,15 @@ mod tests {
             HostTarget::Tenant("m".into())
         );
         assert_eq!(resolve(Some("Admin.hcp1.example")), HostTarget::Admin);
+        // The legacy default namespace comes after the configured ones.
+        assert_eq!(
+            resolve(Some("default.default.hcp1.example")),
+            HostTarget::Namespace {
+                index: 2,
+                by_default: false
+            }
+        );
+        assert!(state.namespaces[2].legacy);
         let default = HostTarget::Namespace {
             index: 0,
             by_default: true,

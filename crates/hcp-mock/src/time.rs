@@ -85,6 +85,59 @@ pub(crate) fn http_date(secs: i64) -> String {
     )
 }
 
+/// Seconds since the epoch of an HTTP date in any of the three forms RFC 9110 §5.6.7 has
+/// recipients accept: `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate), `Sunday, 06-Nov-94
+/// 08:49:37 GMT` (RFC 850; two-digit years below 70 are 20xx) and `Sun Nov  6 08:49:37 1994`
+/// (asctime). Anything else is `None`, and a conditional request then ignores the header.
+pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
+    let words: Vec<&str> = text.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let month_of = |m: &str| MONTHS.iter().position(|n| n.eq_ignore_ascii_case(m));
+    let (day, month, year, clock) = match words.as_slice() {
+        // IMF-fixdate: weekday, day, month, year, time, GMT.
+        [_, day, month, year, clock, "GMT"] => {
+            (*day, month_of(month)?, year.parse::<i64>().ok()?, *clock)
+        }
+        // RFC 850: weekday, dd-Mon-yy, time, GMT.
+        [_, date, clock, "GMT"] => {
+            let mut pieces = date.split('-');
+            let (Some(day), Some(month), Some(year), None) =
+                (pieces.next(), pieces.next(), pieces.next(), pieces.next())
+            else {
+                return None;
+            };
+            if year.len() != 2 {
+                return None;
+            }
+            let yy: i64 = year.parse().ok()?;
+            (
+                day,
+                month_of(month)?,
+                if yy < 70 { 2000 + yy } else { 1900 + yy },
+                *clock,
+            )
+        }
+        // asctime: weekday, month, day, time, year.
+        [_, month, day, clock, year] => (*day, month_of(month)?, year.parse::<i64>().ok()?, *clock),
+        _ => return None,
+    };
+    let day: u32 = day.parse().ok()?;
+    let mut hms = clock.split(':').map(|n| {
+        (n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| n.parse::<i64>().ok())
+            .flatten()
+    });
+    let (Some(Some(h)), Some(Some(m)), Some(Some(s)), None) =
+        (hms.next(), hms.next(), hms.next(), hms.next())
+    else {
+        return None;
+    };
+    let month = month as u32 + 1;
+    if !(1..=days_in_month(year, month)).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
 /// `2015-01-31T20:34:26+0000`, HCP's `…TimeString` form.
 pub(crate) fn iso_string(secs: i64) -> String {
     let p = parts(secs);
@@ -229,6 +282,29 @@ mod tests {
         assert_eq!(listing_string(1_522_656_462), "4/02/2018 8:07AM");
         assert_eq!(compact_stamp(1_490_099_100), "20170321-1225");
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn parses_the_three_http_date_forms() {
+        let t = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
+        assert_eq!(
+            parse_http_date(&http_date(1_422_736_466)),
+            Some(1_422_736_466)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "Sun, 06 Nov 1994 08:49:37 CET",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 8:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -64,7 +64,8 @@
 //!   fail over) or a stream, hash-checked; a resent PUT that meets `409` succeeds only when
 //!   the stored hash is the sent one; verified streaming get; typed [`head`](HcpClient::head)
 //!   ([`ObjectMetadata`], every `X-HCP-*` header); delete (privileged, purge); exists;
-//!   directories and listings; custom metadata; system metadata by POST. Object paths are
+//!   directories and listings; custom metadata; system metadata by POST; object versions,
+//!   conditional reads, the annotation list and whole-object I/O ([`versions`]). Object paths are
 //!   data: any Unicode name is stored under exactly that name ([`object_path`]; hcpsdk
 //!   crashed on non-ASCII, B5, and renamed `a%20b` to `a b`, B6). Parameters never travel
 //!   inside the path (B22).
@@ -129,6 +130,7 @@ mod namespace;
 pub mod objects;
 pub mod pathbuilder;
 pub mod replica;
+pub mod versions;
 pub mod xml;
 
 pub use auth::HcpAuth;
@@ -146,7 +148,10 @@ pub use objects::{
 pub use pathbuilder::PathBuilder;
 pub use replica::ReplicaStrategy;
 pub use storkit_core::{Error, ErrorKind, TlsPolicy};
+pub use versions::{ConditionalRead, Conditions, WholeObject};
+pub use xml::annotations::AnnotationDetails;
 pub use xml::listing::{DirectoryListing, Entry};
 pub use xml::proc::{
     NamespaceSettings, NamespaceStatistics, PermissionSet, Permissions, RetentionClass,
 };
+pub use xml::versions::{ObjectVersion, VersionId, VersionList};

@@ -211,7 +211,7 @@ impl PutOptions {
         self
     }
 
-    fn apply(&self, r: Request) -> Request {
+    pub(crate) fn apply(&self, r: Request) -> Request {
         let mut r = policy_query(
             r,
             self.index,
@@ -383,7 +383,16 @@ impl ObjectReader {
     /// Reads the rest into memory, verified like [`chunk`](Self::chunk); the reader
     /// stays, so that [`served`](Self::served) tells the whole request's time.
     pub async fn read_to_end(&mut self) -> Result<Bytes, Error> {
-        let mut out = bytes::BytesMut::new();
+        // A body that arrives in one chunk (most small objects) is returned as it is.
+        let Some(first) = self.chunk().await? else {
+            return Ok(Bytes::new());
+        };
+        let Some(second) = self.chunk().await? else {
+            return Ok(first);
+        };
+        let mut out = bytes::BytesMut::with_capacity(first.len() + second.len());
+        out.extend_from_slice(&first);
+        out.extend_from_slice(&second);
         while let Some(c) = self.chunk().await? {
             out.extend_from_slice(&c);
         }
@@ -393,6 +402,30 @@ impl ObjectReader {
     /// Reads the rest into memory.
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
         self.read_to_end().await
+    }
+
+    /// A reader of `path` over a streamed `200` answer that `served` describes, verified
+    /// per `options` against its `X-HCP-Hash` (for [`HcpClient::get`] and other reads,
+    /// e.g. of a version).
+    pub(crate) fn from_response(
+        path: &str,
+        r: storkit_core::StreamingResponse,
+        served: Served,
+        options: &GetOptions,
+    ) -> ObjectReader {
+        let headers = r.headers().clone();
+        let hasher = match header(&headers, "x-hcp-hash") {
+            Some(h) if options.verify && is_sha256(&h) => Some((Sha256::new(), h)),
+            _ => None,
+        };
+        ObjectReader {
+            path: path.to_owned(),
+            served,
+            headers,
+            body: r.into_body(),
+            hasher,
+            done: false,
+        }
     }
 }
 
@@ -607,19 +640,8 @@ impl HcpClient {
         if r.status() != StatusCode::OK {
             return Err(streaming_status_error(&r));
         }
-        let headers = r.headers().clone();
-        let hasher = match header(&headers, "x-hcp-hash") {
-            Some(h) if options.verify && is_sha256(&h) => Some((Sha256::new(), h)),
-            _ => None,
-        };
-        Ok(ObjectReader {
-            path: path.to_owned(),
-            served: self.served_streaming(&r),
-            headers,
-            body: r.into_body(),
-            hasher,
-            done: false,
-        })
+        let served = self.served_streaming(&r);
+        Ok(ObjectReader::from_response(path, r, served, options))
     }
 
     /// Reads a whole object into memory, verified.

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use storkit_hcp_mock::{HcpConfig, HcpMock, LinkConfig, LinkType};
+use storkit_hcp_mock::{HcpConfig, HcpMock, LinkConfig, LinkType, NamespaceConfig};
 use storkit_mock::cli::{self, Args, CliError};
 
 /// With the `mimalloc` feature (the benchmark's build), the mock allocates with mimalloc, so
@@ -32,23 +32,36 @@ options:
   --port N                 data port on every node; 0 picks a free one
                            (default 443 with --tls, 80 without)
   --tls                    serve the data port with TLS (MAPI always uses TLS)
+  --versioning             keep object versions in every namespace (PUT on an existing
+                           object stores a new version; ?version=list lists them)
   --mapi-port N            MAPI port (default 9090)
   --dns IP:PORT            where the DNS server listens (default first node IP, port 0)
   --domain NAME            the system's domain (default hcp1.example)
   --tenant NAME            the tenant (default m)
   --namespace NS[,NS...]   its namespaces (default n1)
+  --default-namespace NS   the namespace for a Host that names none (default the first)
+  --no-legacy-namespace    do not serve the legacy default namespace default.default.<domain>
+  --hash-scheme SCHEME     the namespaces' hash scheme: SHA-256 (default) or MD5
+  --retention-mode MODE    enterprise (default) or compliance
   --user USER              data access user with access to every namespace (default n)
   --password PASS          its password (default n01)
+  --ad-user USER           also an Active Directory user (Authorization: AD user:password)
+                           with access to every namespace, e.g. lgreen@example.com
+  --ad-password PASS       its password (required with --ad-user)
   --admin-user USER        system-level MAPI user (default service)
   --admin-password PASS    its password (default service01)
-  --link NAME              an active/active replication link (default hcp1--<-->--hcp2)
+  --link NAME              a replication link (default hcp1--<-->--hcp2)
+  --link-type TYPE         its type: ACTIVE_ACTIVE (default), OUTBOUND or INBOUND
+  --link-remote-host HOSTS its connection/remoteHost (default 192.0.2.56, ...)
+  --software-version V     the reported HCP version (default 7.1.0.10)
+  --log-prepare-ms MS      how long a log collection takes to become ready (default 200)
   --idle-close SECS        close idle keep-alive connections after SECS seconds, silently
   --max-object-size BYTES  the largest object a PUT may store (default 268435456, 256 MiB)
   --ca-out FILE            write the CA certificate (PEM) to FILE
   -h, --help               print this help";
 
-const FLAGS: [&str; 1] = ["tls"];
-const OPTIONS: [&str; 15] = [
+const FLAGS: [&str; 3] = ["tls", "versioning", "no-legacy-namespace"];
+const OPTIONS: [&str; 24] = [
     "ips",
     "port",
     "mapi-port",
@@ -56,11 +69,20 @@ const OPTIONS: [&str; 15] = [
     "domain",
     "tenant",
     "namespace",
+    "default-namespace",
+    "hash-scheme",
+    "retention-mode",
     "user",
     "password",
+    "ad-user",
+    "ad-password",
     "admin-user",
     "admin-password",
     "link",
+    "link-type",
+    "link-remote-host",
+    "software-version",
+    "log-prepare-ms",
     "idle-close",
     "max-object-size",
     "ca-out",
@@ -79,7 +101,21 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
     let tls = args.flag("tls");
     let domain = args.value("domain").unwrap_or("hcp1.example");
     let tenant = args.value("tenant").unwrap_or("m");
-    let mut config = HcpConfig::new(domain).tls(tls);
+    let mut config = HcpConfig::new(domain)
+        .tls(tls)
+        .legacy_default_namespace(!args.flag("no-legacy-namespace"));
+    let hash_scheme = args.value("hash-scheme").unwrap_or("SHA-256");
+    if !matches!(hash_scheme, "SHA-256" | "MD5") {
+        return Err(invalid("hash-scheme", hash_scheme, "SHA-256 or MD5"));
+    }
+    let retention_mode = args.value("retention-mode").unwrap_or("enterprise");
+    if !matches!(retention_mode, "enterprise" | "compliance") {
+        return Err(invalid(
+            "retention-mode",
+            retention_mode,
+            "enterprise or compliance",
+        ));
+    }
     for namespace in args
         .value("namespace")
         .unwrap_or("n1")
@@ -87,22 +123,53 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        config = config.namespace(tenant, namespace);
+        config = config.namespace_config(
+            tenant,
+            NamespaceConfig::new(namespace)
+                .versioning(args.flag("versioning"))
+                .hash_scheme(hash_scheme)
+                .retention_mode(retention_mode),
+        );
+    }
+    if let Some(namespace) = args.value("default-namespace") {
+        config = config.default_namespace(tenant, namespace);
+    }
+    config = config.user(
+        tenant,
+        args.value("user").unwrap_or("n"),
+        args.value("password").unwrap_or("n01"),
+    );
+    match (args.value("ad-user"), args.value("ad-password")) {
+        (Some(user), Some(password)) => config = config.ad_user(tenant, user, password),
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err(CliError::Other("--ad-user needs --ad-password".into()));
+        }
+        (None, Some(_)) => {
+            return Err(CliError::Other("--ad-password needs --ad-user".into()));
+        }
+    }
+    let link_type = match args.value("link-type") {
+        None => LinkType::ActiveActive,
+        Some(name) => LinkType::from_name(name)
+            .ok_or_else(|| invalid("link-type", name, "ACTIVE_ACTIVE, OUTBOUND or INBOUND"))?,
+    };
+    let mut link = LinkConfig::new(args.value("link").unwrap_or("hcp1--<-->--hcp2"), link_type);
+    if let Some(hosts) = args.value("link-remote-host") {
+        link = link.remote_host(hosts);
+    }
+    if let Some(version) = args.value("software-version") {
+        config = config.software_version(version);
+    }
+    if let Some(ms) = args.parse_value::<u64>("log-prepare-ms")? {
+        config = config.log_prepare_time(Duration::from_millis(ms));
     }
     config = config
-        .user(
-            tenant,
-            args.value("user").unwrap_or("n"),
-            args.value("password").unwrap_or("n01"),
-        )
         .admin(
             args.value("admin-user").unwrap_or("service"),
             args.value("admin-password").unwrap_or("service01"),
         )
-        .link(LinkConfig::new(
-            args.value("link").unwrap_or("hcp1--<-->--hcp2"),
-            LinkType::ActiveActive,
-        ))
+        .link(link)
         .data_port(
             args.parse_value("port")?
                 .unwrap_or(if tls { 443 } else { 80 }),
@@ -132,6 +199,14 @@ fn parse(raw: &[String]) -> Result<Options, CliError> {
         config,
         ca_out: args.value("ca-out").map(str::to_owned),
     })
+}
+
+fn invalid(name: &str, value: &str, reason: &str) -> CliError {
+    CliError::Invalid {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        reason: format!("expected {reason}"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -219,6 +294,58 @@ mod tests {
         assert_eq!(config.tenants[0].namespaces.len(), 2);
         assert!(config.tls);
         assert_eq!(config.max_object_size, 1 << 30);
+        assert!(!config.tenants[0].namespaces[0].versioning);
+        assert!(config.legacy_default_namespace);
+        assert_eq!(config.links[0].link_type, LinkType::ActiveActive);
+        assert!(config.users.iter().all(|u| !u.ad));
+    }
+
+    #[test]
+    fn parses_the_new_flags() {
+        let config = parse(&strings(&[
+            "--versioning",
+            "--no-legacy-namespace",
+            "--namespace",
+            "n1,n2",
+            "--default-namespace",
+            "n2",
+            "--hash-scheme",
+            "MD5",
+            "--retention-mode",
+            "compliance",
+            "--ad-user",
+            "lgreen@example.com",
+            "--ad-password",
+            "p4ssw0rd",
+            "--link",
+            "to-hcp3",
+            "--link-type",
+            "outbound",
+            "--link-remote-host",
+            "192.0.2.9",
+            "--software-version",
+            "9.0.0.2",
+            "--log-prepare-ms",
+            "50",
+        ]))
+        .map(|o| o.config)
+        .unwrap_or_else(|e| panic!("{e}"));
+        let namespaces = &config.tenants[0].namespaces;
+        assert!(namespaces.iter().all(|n| n.versioning));
+        assert!(namespaces.iter().all(|n| n.hash_scheme == "MD5"));
+        assert!(namespaces.iter().all(|n| n.retention_mode == "compliance"));
+        assert_eq!(config.default_namespace, Some(("m".into(), "n2".into())));
+        assert!(!config.legacy_default_namespace);
+        let ad = config.users.iter().find(|u| u.ad).unwrap();
+        assert_eq!(
+            (ad.name.as_str(), ad.password.as_str()),
+            ("lgreen@example.com", "p4ssw0rd")
+        );
+        assert_eq!(config.links[0].name, "to-hcp3");
+        assert_eq!(config.links[0].link_type, LinkType::Outbound);
+        assert_eq!(config.links[0].remote_host, "192.0.2.9");
+        assert_eq!(config.software_version, "9.0.0.2");
+        assert_eq!(config.log_prepare_time, Duration::from_millis(50));
     }
 
     #[test]
@@ -230,6 +357,12 @@ mod tests {
             &["--max-object-size", "1G"],
             &["--dns", "nowhere"],
             &["positional"],
+            &["--link-type", "sideways"],
+            &["--hash-scheme", "CRC32"],
+            &["--retention-mode", "lax"],
+            &["--ad-user", "x"],
+            &["--ad-password", "x"],
+            &["--versioning=yes"],
         ] {
             assert!(parse(&strings(bad)).is_err(), "{bad:?} was accepted");
         }

@@ -358,3 +358,126 @@ async fn log_collection() {
     assert_eq!(hcp.n1(Method::GET, "/mapi/logs", b"").await.status, 404);
     let _ = N1;
 }
+
+#[tokio::test]
+async fn head_is_get_without_a_body_and_302_when_missing_or_forbidden() {
+    let hcp = Hcp::start(&[210]).await;
+    for path in [
+        "/mapi/services/replication",
+        "/mapi/services/replication/links",
+        "/mapi/services/replication/links/hcp1-to-hcp3",
+        "/mapi/tenants",
+        "/mapi/tenants/m",
+        "/mapi/logs",
+    ] {
+        let get = hcp.admin(Method::GET, path, &[]).await;
+        let head = hcp.admin(Method::HEAD, path, &[]).await;
+        assert_eq!(
+            (get.status.as_u16(), head.status.as_u16()),
+            (200, 200),
+            "{path}"
+        );
+        assert!(head.body.is_empty(), "{path}");
+        assert_eq!(
+            head.header("content-length"),
+            get.header("content-length"),
+            "{path}"
+        );
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "{path}"
+        );
+        assert_eq!(head.header("x-hcp-softwareversion"), Some("7.1.0.10"));
+    }
+    // A missing resource: 404 to GET, 302 to HEAD.
+    for path in [
+        "/mapi/services/replication/links/nope",
+        "/mapi/tenants/nope",
+        "/mapi/nothing",
+    ] {
+        assert_eq!(
+            hcp.admin(Method::GET, path, &[]).await.status,
+            404,
+            "{path}"
+        );
+        let head = hcp.admin(Method::HEAD, path, &[]).await;
+        assert_eq!(head.status, 302, "{path}");
+        assert!(head.header("x-hcp-errormessage").is_some());
+    }
+    // Without permission: 403 to GET, 302 to HEAD.
+    let wrong = format!("HCP {}", token("service", "wrong"));
+    let url = hcp.mapi(0, "/mapi/tenants");
+    let headers = [("host", ADMIN), ("authorization", wrong.as_str())];
+    assert_eq!(hcp.send(Method::GET, &url, &headers, b"").await.status, 403);
+    assert_eq!(
+        hcp.send(Method::HEAD, &url, &headers, b"").await.status,
+        302
+    );
+    let n = format!("HCP {}", token("n", "n01"));
+    let tenant_user = [("host", "m.hcp1.example"), ("authorization", n.as_str())];
+    let links = hcp.mapi(0, "/mapi/services/replication/links");
+    assert_eq!(
+        hcp.send(Method::GET, &links, &tenant_user, b"")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        hcp.send(Method::HEAD, &links, &tenant_user, b"")
+            .await
+            .status,
+        302
+    );
+    // Other errors keep their status: HEAD on a POST-only resource is 405.
+    assert_eq!(
+        hcp.admin(Method::HEAD, "/mapi/logs/prepare", &[])
+            .await
+            .status,
+        405
+    );
+}
+
+#[tokio::test]
+async fn shut_down_and_reestablish_all_links() {
+    let hcp = Hcp::start(&[211]).await;
+    let service = "/mapi/services/replication";
+    let down = hcp
+        .admin(
+            Method::POST,
+            &format!("{service}?shutDownAllLinks=maintenance"),
+            &[],
+        )
+        .await;
+    assert_eq!(down.status, 200);
+    assert_eq!(down.header("content-length"), Some("0"));
+    for name in ["hcp1--<-->--hcp2", "hcp1-to-hcp3"] {
+        let state = hcp.mock.link(name).unwrap();
+        assert!(state.shut_down, "{name}");
+        assert_eq!(state.status(), "WARNING");
+        assert_eq!(state.history, ["shutDownAllLinks"]);
+    }
+    let link = hcp
+        .admin(Method::GET, &format!("{service}/links/hcp1-to-hcp3"), &[])
+        .await
+        .text();
+    assert!(link.contains("<status>WARNING</status>"), "{link}");
+    assert_eq!(
+        hcp.admin(Method::POST, &format!("{service}?reestablishAllLinks"), &[])
+            .await
+            .status,
+        200
+    );
+    let state = hcp.mock.link("hcp1-to-hcp3").unwrap();
+    assert!(!state.shut_down);
+    assert_eq!(state.status(), "GOOD");
+    assert_eq!(state.history, ["shutDownAllLinks", "reestablishAllLinks"]);
+    for bad in ["", "?jump", "?shutDownAllLinks=x&reestablishAllLinks"] {
+        let r = hcp
+            .admin(Method::POST, &format!("{service}{bad}"), &[])
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.header("x-hcp-errormessage").is_some());
+    }
+    assert_eq!(hcp.admin(Method::PUT, service, &[]).await.status, 405);
+}

@@ -131,6 +131,32 @@ ca.HEAD('/rest/hcpsdk/a b+c.txt')
 check(ca.response_status == 200, 'AD authorization -> 200')
 ca.close()
 
+# --- the legacy default namespace (hcpsdk's appendix 1) -----------------------------------
+dt = hcpsdk.Target('default.default.' + domain, hcpsdk.DummyAuthorization(),
+                   port=int(data_port), sslcontext=ctx)
+check(len(dt.addresses) == 4, 'default.default resolves to every node')
+dc = hcpsdk.Connection(dt)
+dc.PUT('/fcfs_data/hcpsdk/test1.txt', body=b'This is an example', params={'index': 'true'})
+check(dc.response_status == 201, 'default namespace PUT with DummyAuthorization -> 201')
+dc.HEAD('/fcfs_data/hcpsdk/test1.txt')
+check(dc.response_status == 200, 'default namespace HEAD -> 200')
+names = [name.lower() for name, _ in dc.getheaders()]
+check(names == ['date', 'server', 'x-arcservicedbysystem', 'x-arcclustertime', 'x-requestid',
+                'x-hcp-servicedbysystem', 'x-hcp-time', 'x-hcp-softwareversion', 'etag',
+                'cache-control', 'pragma', 'expires', 'content-type', 'content-length',
+                'x-arcpermissionsuidgid', 'x-arctimes', 'x-arcsize'],
+      'default namespace HEAD headers as in the appendix: {}'.format(names))
+check(dc.getheader('X-ArcSize') == '18', 'X-ArcSize')
+check(dc.getheader('X-ArcPermissionsUidGid') == 'mode=0100400; uid=0; gid=0', 'X-ArcPermissionsUidGid')
+dc.GET('/fcfs_data/hcpsdk/test1.txt')
+check(dc.read() == b'This is an example', 'default namespace GET')
+dc.GET('/fcfs_metadata/hcpsdk/test1.txt/core-metadata.xml')
+core = dc.read().decode()
+check(dc.response_status == 200 and '<size>18</size>' in core, 'core-metadata.xml')
+dc.DELETE('/fcfs_data/hcpsdk/test1.txt')
+check(dc.response_status == 200, 'default namespace DELETE -> 200')
+dc.close()
+
 # --- namespace information ---------------------------------------------------------------
 info = hcpsdk.namespace.Info(t)
 stats = info.nsstatistics()

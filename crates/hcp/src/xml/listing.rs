@@ -120,7 +120,8 @@ pub fn decode_listing(body: &[u8]) -> Result<DirectoryListing, Error> {
     })
 }
 
-fn entry(e: &Element) -> Entry {
+/// One `<entry>` of a listing (directory or version listing).
+pub(crate) fn entry(e: &Element) -> Entry {
     let text = |k: &str| e.attr(k).and_then(non_empty);
     let flag = |k: &str| e.attr(k).and_then(parse_bool);
     let url_name = text("urlName");

@@ -1,5 +1,6 @@
-//! Decoders for HCP's XML answers: `/proc` ([`proc`]), directory listings ([`listing`])
-//! and the management API ([`mapi`]).
+//! Decoders for HCP's XML answers: `/proc` ([`proc`]), directory listings ([`listing`]),
+//! version listings ([`versions`]), annotation lists ([`annotations`]) and the management
+//! API ([`mapi`]).
 //!
 //! Every decoder takes the body as bytes and returns a typed value or a
 //! [`Decode`](storkit_core::ErrorKind::Decode) error; none panics, whatever the input.
@@ -9,9 +10,11 @@
 //! added or left out) and a missing or malformed field must cost that field, not the
 //! whole answer.
 
+pub mod annotations;
 pub mod listing;
 pub mod mapi;
 pub mod proc;
+pub mod versions;
 
 use std::collections::BTreeMap;
 
@@ -332,6 +335,8 @@ mod tests {
         let _ = proc::decode_retention_classes(body);
         let _ = proc::decode_permissions(body);
         let _ = listing::decode_listing(body);
+        let _ = versions::decode_versions(body);
+        let _ = annotations::decode_annotations(body);
         let _ = mapi::decode_replication_settings(body);
         let _ = mapi::decode_link_list(body);
         let _ = mapi::decode_link_details(body);
@@ -349,6 +354,8 @@ mod tests {
             proc::tests::RETENTION_CLASSES.as_bytes(),
             proc::tests::PERMISSIONS.as_bytes(),
             listing::tests::LISTING.as_bytes(),
+            versions::tests::VERSIONS.as_bytes(),
+            annotations::tests::ANNOTATIONS.as_bytes(),
             mapi::tests::REPLICATION.as_bytes(),
             mapi::tests::LINKS.as_bytes(),
             mapi::tests::LINK.as_bytes(),

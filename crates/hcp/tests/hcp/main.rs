@@ -1,6 +1,6 @@
 //! The HCP client against the HCP mock over real sockets: the manual's sample flow,
-//! nodes and DNS, hashes, names, namespace information, MAPI, replica strategies and bulk
-//! ingest.
+//! nodes and DNS, hashes, names, namespace information, MAPI, replica strategies, bulk
+//! ingest, and versions, conditional reads, annotation lists and whole objects.
 //!
 //! Loopback addresses: 127.0.8.0/24, each test its own.
 
@@ -13,3 +13,4 @@ mod nodes;
 mod objects;
 mod replica;
 mod support;
+mod versions;
