@@ -242,6 +242,32 @@ impl Mapi {
         Ok(())
     }
 
+    /// Shuts every replication link down, service-wide, with `reason`
+    /// (`POST /mapi/services/replication?shutDownAllLinks=<reason>`; not in hcpsdk). Sent
+    /// once, never resent.
+    pub async fn shut_down_all_links(&self, reason: &str) -> Result<(), Error> {
+        self.ok_body(
+            Request::post("/mapi/services/replication")
+                .query("shutDownAllLinks", reason)
+                .idempotent(false),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Brings every link shut down by [`shut_down_all_links`](Self::shut_down_all_links)
+    /// back up (`POST /mapi/services/replication?reestablishAllLinks`). Sent once, never
+    /// resent.
+    pub async fn reestablish_all_links(&self) -> Result<(), Error> {
+        self.ok_body(
+            Request::post("/mapi/services/replication")
+                .raw_query("reestablishAllLinks")
+                .idempotent(false),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Writes a marker into HCP's log (`POST /mapi/logs?mark=...`).
     pub async fn log_mark(&self, message: &str) -> Result<(), Error> {
         if message.is_empty() {

@@ -45,6 +45,26 @@ async fn replication_links_their_details_and_actions() {
     .unwrap();
     assert!(!mock.link("hcp1--<-->--hcp2").unwrap().failed_over);
 
+    // Service-wide: every link shut down with a reason, then back up.
+    mapi.shut_down_all_links("maintenance window")
+        .await
+        .unwrap();
+    let sent = mock.server().log().last().unwrap();
+    assert_eq!(sent.method, http::Method::POST);
+    assert_eq!(sent.path, "/mapi/services/replication");
+    assert_eq!(
+        sent.query.as_deref(),
+        Some("shutDownAllLinks=maintenance+window")
+    );
+    let link = mapi.replication_link("hcp1--<-->--hcp2").await.unwrap();
+    assert_eq!(link.status.as_deref(), Some("WARNING"));
+    assert!(mock.link("hcp1-to-hcp3").unwrap().shut_down);
+    mapi.reestablish_all_links().await.unwrap();
+    assert!(!mock.link("hcp1--<-->--hcp2").unwrap().shut_down);
+    assert!(!mock.link("hcp1-to-hcp3").unwrap().shut_down);
+    let link = mapi.replication_link("hcp1--<-->--hcp2").await.unwrap();
+    assert_eq!(link.status.as_deref(), Some("GOOD"));
+
     // A wrong action for the link type is refused before anything is sent.
     let before = mock.server().log().len();
     let e = mapi
