@@ -27,9 +27,9 @@ impl Head {
     }
 
     /// Appends `name: value`; a value HTTP cannot carry is percent-encoded instead.
-    pub(crate) fn add(&mut self, name: &'static str, value: impl AsRef<str>) -> &mut Self {
+    pub(crate) fn add(&mut self, name: &'static str, value: impl HeaderText) -> &mut Self {
         self.map
-            .append(HeaderName::from_static(name), header_value(value.as_ref()));
+            .append(HeaderName::from_static(name), value.into_value());
         self
     }
 
@@ -39,11 +39,11 @@ impl Head {
     pub(crate) fn data(system: &System, now_ms: i64) -> Self {
         let secs = now_ms / 1000;
         let mut head = Self::new();
-        head.add("date", time::http_date(secs))
-            .add("server", format!("HCP V{}", system.software_version))
+        head.add("date", DateValue(secs))
+            .add("server", &system.server_header)
             .add("x-requestid", system.next_request_id())
             .add("x-hcp-servicedbysystem", &system.domain)
-            .add("x-hcp-time", secs.to_string())
+            .add("x-hcp-time", secs)
             .add("x-hcp-softwareversion", &system.software_version);
         head
     }
@@ -59,7 +59,7 @@ impl Head {
     /// caching and security headers unless it is an error.
     pub(crate) fn mapi(system: &System, now_ms: i64, error: bool) -> Self {
         let mut head = Self::new();
-        head.add("date", time::http_date(now_ms / 1000))
+        head.add("date", DateValue(now_ms / 1000))
             .add("x-requestid", system.next_request_id())
             .add("x-hcp-softwareversion", &system.software_version);
         if !error {
@@ -92,7 +92,7 @@ impl Head {
     ) -> Response<MockBody> {
         let bytes = bytes.into();
         self.add("content-type", content_type)
-            .add("content-length", bytes.len().to_string());
+            .add("content-length", bytes.len());
         self.respond(status, body::full(bytes))
     }
 
@@ -102,6 +102,89 @@ impl Head {
             self.add("content-length", "0");
         }
         self.respond(status, body::empty())
+    }
+}
+
+/// What a header's value can be made from, each the cheapest way: a literal is not copied,
+/// a `String` gives its buffer, numbers and booleans are spelled without formatting.
+pub(crate) trait HeaderText {
+    /// The value; text HTTP cannot carry is percent-encoded (see [`header_value`]).
+    fn into_value(self) -> HeaderValue;
+}
+
+impl HeaderText for &'static str {
+    fn into_value(self) -> HeaderValue {
+        HeaderValue::from_maybe_shared(Bytes::from_static(self.as_bytes()))
+            .unwrap_or_else(|_| header_value(self))
+    }
+}
+
+impl HeaderText for String {
+    fn into_value(self) -> HeaderValue {
+        // The bytes `HeaderValue` accepts; anything else goes the percent-encoding way.
+        let valid = self.bytes().all(|b| b == b'\t' || (b >= b' ' && b != 0x7f));
+        if !valid {
+            return header_value(&self);
+        }
+        HeaderValue::from_maybe_shared(Bytes::from(self))
+            .unwrap_or_else(|_| HeaderValue::from_static("?"))
+    }
+}
+
+impl HeaderText for &String {
+    fn into_value(self) -> HeaderValue {
+        header_value(self)
+    }
+}
+
+impl HeaderText for bool {
+    fn into_value(self) -> HeaderValue {
+        HeaderValue::from_static(if self { "true" } else { "false" })
+    }
+}
+
+impl HeaderText for u64 {
+    fn into_value(self) -> HeaderValue {
+        HeaderValue::from(self)
+    }
+}
+
+impl HeaderText for u32 {
+    fn into_value(self) -> HeaderValue {
+        HeaderValue::from(self)
+    }
+}
+
+impl HeaderText for i64 {
+    fn into_value(self) -> HeaderValue {
+        HeaderValue::from(self)
+    }
+}
+
+impl HeaderText for usize {
+    fn into_value(self) -> HeaderValue {
+        HeaderValue::from(self)
+    }
+}
+
+/// `Date` for the second `.0` (epoch seconds): formatted once per second per thread, as
+/// every answer carries one.
+pub(crate) struct DateValue(pub(crate) i64);
+
+impl HeaderText for DateValue {
+    fn into_value(self) -> HeaderValue {
+        thread_local! {
+            static LAST: std::cell::Cell<Option<(i64, HeaderValue)>> =
+                const { std::cell::Cell::new(None) };
+        }
+        LAST.with(|last| {
+            let value = match last.take() {
+                Some((secs, value)) if secs == self.0 => value,
+                _ => time::http_date(self.0).into_value(),
+            };
+            last.set(Some((self.0, value.clone())));
+            value
+        })
     }
 }
 
@@ -140,6 +223,30 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+
+    #[test]
+    fn every_kind_of_value_spells_as_text_would() {
+        assert_eq!("no-cache".into_value(), "no-cache");
+        assert_eq!(String::from("n1 ä").into_value(), header_value("n1 ä"));
+        assert_eq!(String::from("a\r\nb").into_value(), "a%0D%0Ab");
+        assert_eq!((&String::from("x\n")).into_value(), "x%0A");
+        assert_eq!(true.into_value(), "true");
+        assert_eq!(false.into_value(), "false");
+        assert_eq!(18u64.into_value(), "18");
+        assert_eq!(2u32.into_value(), "2");
+        assert_eq!((-2i64).into_value(), "-2");
+        assert_eq!(4096usize.into_value(), "4096");
+        // The cached date follows the second it is asked for.
+        for secs in [
+            1_422_736_466,
+            1_422_736_466,
+            1_422_736_467,
+            0,
+            1_422_736_467,
+        ] {
+            assert_eq!(DateValue(secs).into_value(), time::http_date(secs).as_str());
+        }
+    }
 
     #[test]
     fn unicode_values_are_encoded() {

@@ -1,19 +1,18 @@
 //! Hashes HCP reports (SHA-256 and MD5) and the CRC-32 a zip file needs.
 
-use std::fmt::Write as _;
-
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
 fn hex(bytes: &[u8], upper: bool) -> String {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = if upper {
-            write!(out, "{b:02X}")
-        } else {
-            write!(out, "{b:02x}")
-        };
+    for &b in bytes {
+        out.push(char::from(digits[usize::from(b >> 4)]));
+        out.push(char::from(digits[usize::from(b & 0x0f)]));
     }
     out
 }

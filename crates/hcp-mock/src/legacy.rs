@@ -40,7 +40,7 @@ pub(crate) fn object_head(
     let secs = now_ms / 1000;
     let mut head = Head::new();
     head.add("date", time::http_date(secs))
-        .add("server", format!("HCP V{}", system.software_version))
+        .add("server", &system.server_header)
         .add("x-arcservicedbysystem", &system.domain)
         .add("x-arcclustertime", secs.to_string())
         .add("x-requestid", system.next_request_id())

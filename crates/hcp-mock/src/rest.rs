@@ -352,8 +352,8 @@ fn store(
         annotation_change_ms: BTreeMap::new(),
     };
     let mut head = created(system, now_ms, namespace, key);
-    head.add("x-hcp-versionid", object.version_id.to_string())
-        .add("x-hcp-ingesttimemilliseconds", now_ms.to_string())
+    head.add("x-hcp-versionid", object.version_id)
+        .add("x-hcp-ingesttimemilliseconds", now_ms)
         .add("x-hcp-hash", object.hash_header())
         .add("etag", object.etag());
     if let Some((name, custom)) = custom {
@@ -393,27 +393,21 @@ fn object_head(
     head.add("etag", object.etag());
     head.no_cache()
         .add("content-type", &object.content_type)
-        .add("content-length", length.to_string())
+        .add("content-length", length)
         .add("x-hcp-type", "object")
-        .add("x-hcp-size", object.size().to_string())
+        .add("x-hcp-size", object.size())
         .add("x-hcp-hash", object.hash_header())
-        .add("x-hcp-versionid", object.version_id.to_string())
-        .add(
-            "x-hcp-ingesttime",
-            (object.ingest_time_ms / 1000).to_string(),
-        )
+        .add("x-hcp-versionid", object.version_id)
+        .add("x-hcp-ingesttime", object.ingest_time_ms / 1000)
         .add("x-hcp-retentionclass", &object.retention.class)
         .add("x-hcp-retentionstring", object.retention.string())
-        .add("x-hcp-retention", object.retention.value.to_string())
+        .add("x-hcp-retention", object.retention.value)
         .add("x-hcp-ingestprotocol", "HTTP")
-        .add("x-hcp-retentionhold", object.hold.to_string())
-        .add("x-hcp-shred", object.shred.to_string())
-        .add("x-hcp-dpl", namespace.config.dpl.to_string())
-        .add("x-hcp-index", object.index.to_string())
-        .add(
-            "x-hcp-custom-metadata",
-            (!object.custom_metadata.is_empty()).to_string(),
-        )
+        .add("x-hcp-retentionhold", object.hold)
+        .add("x-hcp-shred", object.shred)
+        .add("x-hcp-dpl", namespace.config.dpl)
+        .add("x-hcp-index", object.index)
+        .add("x-hcp-custom-metadata", !object.custom_metadata.is_empty())
         .add("x-hcp-acl", "false")
         .add("x-hcp-owner", &object.owner)
         .add("x-hcp-domain", "")
@@ -567,7 +561,7 @@ fn get(
             let mut head = Head::data(system, now_ms);
             head.no_cache()
                 .add("content-type", "text/xml")
-                .add("content-length", data.len().to_string())
+                .add("content-length", data.len())
                 .add("x-hcp-type", "object");
             Ok(head.respond(StatusCode::OK, body_of(data.clone())))
         }
@@ -578,7 +572,7 @@ fn get(
                 return Ok(head.respond_empty(StatusCode::NO_CONTENT));
             };
             head.add("content-type", "text/xml")
-                .add("content-length", xml.len().to_string());
+                .add("content-length", xml.len());
             Ok(head.respond(StatusCode::OK, body_of(Bytes::from(xml))))
         }
         Some("whole-object") => {

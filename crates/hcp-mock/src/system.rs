@@ -34,6 +34,8 @@ pub(crate) struct State {
 pub(crate) struct System {
     pub(crate) domain: String,
     pub(crate) software_version: String,
+    /// `Server: HCP V<version>`, spelled once.
+    pub(crate) server_header: String,
     pub(crate) tenants: Vec<String>,
     pub(crate) users: Vec<UserConfig>,
     pub(crate) admins: Vec<UserConfig>,
@@ -120,6 +122,7 @@ impl System {
         Ok(Self {
             domain: config.domain.clone(),
             software_version: config.software_version.clone(),
+            server_header: format!("HCP V{}", config.software_version),
             tenants,
             users: config.users.clone(),
             admins: config.admins.clone(),
