@@ -15,7 +15,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 use sha2::{Digest, Sha256};
 use storkit_core::http::{HeaderMap, Method, StatusCode};
-use storkit_core::{Body, Error, Request, ResponseBody};
+use storkit_core::{Body, Error, Request, Response, ResponseBody};
 
 use crate::client::{HcpClient, Served, object_path, status_error, streaming_status_error};
 use crate::error::HcpError;
@@ -565,6 +565,12 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether a PUT's `409` may be its own doing: the request was resent after an unknown
+/// outcome, or the caller says an earlier run may have stored it ([`PutOptions::resumed`]).
+pub(crate) fn conflict_may_be_ours(r: &Response, options: &PutOptions) -> bool {
+    r.status() == StatusCode::CONFLICT && (r.resent_after_unknown_outcome() || options.resumed)
+}
+
 fn unquote(s: String) -> String {
     s.trim().trim_matches('"').to_owned()
 }
@@ -581,28 +587,8 @@ impl HcpClient {
         let request = options.apply(Request::put(object_path(path)).body(body));
         let r = self.send(request).await?;
         let computed = || known_hash.clone().unwrap_or_else(|| state.finish().0);
-        if r.status() == StatusCode::CONFLICT
-            && (r.resent_after_unknown_outcome() || options.resumed)
-        {
-            let computed = computed();
-            let stored = self.head_direct(path).await?.headers;
-            let stored_hash = header(&stored, "x-hcp-hash").unwrap_or_default();
-            if same_hash(&stored_hash, &computed) {
-                tracing::info!(
-                    path,
-                    "PUT resent after an unknown outcome met 409; the stored hash matches"
-                );
-                return Ok(PutResult {
-                    path: path.to_owned(),
-                    hash: stored_hash,
-                    etag: header(&stored, "etag").map(unquote),
-                    version_id: header(&stored, "x-hcp-versionid"),
-                    location: None,
-                    served: self.served(&r),
-                    recovered: true,
-                });
-            }
-            return Err(status_error(&r));
+        if conflict_may_be_ours(&r, options) {
+            return self.settle_conflict(path, &r, &computed()).await;
         }
         if r.status() != StatusCode::CREATED {
             return Err(status_error(&r));
@@ -619,14 +605,53 @@ impl HcpClient {
             .with_request(&Method::PUT, path)
             .with_node(r.node()));
         }
-        Ok(PutResult {
+        Ok(self.stored(path, &r, server_hash))
+    }
+
+    /// The result of a `201` to a PUT of `path` whose `X-HCP-Hash` was `hash`.
+    pub(crate) fn stored(&self, path: &str, r: &Response, hash: String) -> PutResult {
+        PutResult {
             path: path.to_owned(),
-            hash: server_hash,
+            hash,
             etag: header(r.headers(), "etag").map(unquote),
             version_id: header(r.headers(), "x-hcp-versionid"),
             location: header(r.headers(), "location"),
-            served: self.served(&r),
+            served: self.served(r),
             recovered: false,
+        }
+    }
+
+    /// A PUT of `path` met `409` when an earlier attempt of its own may have stored it
+    /// (see [`conflict_may_be_ours`]): a success when the stored object's hash equals
+    /// `computed` (the hash of what was sent), else the `409` as an error. The object is
+    /// never stored again.
+    pub(crate) async fn settle_conflict(
+        &self,
+        path: &str,
+        r: &Response,
+        computed: &str,
+    ) -> Result<PutResult, Error> {
+        let head = self.send(Request::head(object_path(path))).await?;
+        if head.status() != StatusCode::OK {
+            return Err(status_error(r));
+        }
+        let stored = head.headers();
+        let stored_hash = header(stored, "x-hcp-hash").unwrap_or_default();
+        if !same_hash(&stored_hash, computed) {
+            return Err(status_error(r));
+        }
+        tracing::info!(
+            path,
+            "PUT resent after an unknown outcome met 409; the stored hash matches"
+        );
+        Ok(PutResult {
+            path: path.to_owned(),
+            hash: stored_hash,
+            etag: header(stored, "etag").map(unquote),
+            version_id: header(stored, "x-hcp-versionid"),
+            location: None,
+            served: self.served(r),
+            recovered: true,
         })
     }
 

@@ -55,7 +55,9 @@ use crate::client::{HcpClient, Served, object_path, status_error, streaming_stat
 use crate::error::HcpError;
 use crate::hashing::{is_sha256, same_hash, sha256_of};
 use crate::metadata::ObjectMetadata;
-use crate::objects::{GetOptions, ObjectHead, ObjectReader, PutOptions, PutResult};
+use crate::objects::{
+    GetOptions, ObjectHead, ObjectReader, PutOptions, PutResult, conflict_may_be_ours,
+};
 use crate::replica::Access;
 use crate::xml::annotations::{AnnotationDetails, decode_annotations};
 use crate::xml::versions::{ObjectVersion, VersionId, VersionList, decode_versions};
@@ -443,24 +445,9 @@ impl HcpClient {
         }
         let r = self.send(request).await?;
         let computed = sha256_of(data);
-        if r.status() == StatusCode::CONFLICT
-            && (r.resent_after_unknown_outcome() || options.resumed)
-        {
+        if conflict_may_be_ours(&r, options) {
             // As for a plain PUT: an earlier attempt may have stored it.
-            let stored = self.head_direct(path).await?.headers;
-            let stored_hash = header(&stored, "x-hcp-hash").unwrap_or_default();
-            if same_hash(&stored_hash, &computed) {
-                return Ok(PutResult {
-                    path: path.to_owned(),
-                    hash: stored_hash,
-                    etag: header(&stored, "etag").map(|e| e.trim_matches('"').to_owned()),
-                    version_id: header(&stored, "x-hcp-versionid"),
-                    location: None,
-                    served: self.served(&r),
-                    recovered: true,
-                });
-            }
-            return Err(status_error(&r));
+            return self.settle_conflict(path, &r, &computed).await;
         }
         if r.status() != StatusCode::CREATED {
             return Err(status_error(&r));
@@ -483,15 +470,7 @@ impl HcpClient {
                 ));
             }
         }
-        Ok(PutResult {
-            path: path.to_owned(),
-            hash: server,
-            etag: header(r.headers(), "etag").map(|e| e.trim_matches('"').to_owned()),
-            version_id: header(r.headers(), "x-hcp-versionid"),
-            location: header(r.headers(), "location"),
-            served: self.served(&r),
-            recovered: false,
-        })
+        Ok(self.stored(path, &r, server))
     }
 }
 
