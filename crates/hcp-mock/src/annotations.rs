@@ -30,7 +30,7 @@ pub(crate) fn hash_of(scheme: &str, data: &[u8]) -> String {
 }
 
 /// The body of `type=custom-metadata-info`; `None` when the object has no annotation
-/// (HCP answers `204`).
+/// (`204`, INFERRED from `type=custom-metadata`'s answer).
 pub(crate) fn info_xml(object: &StoredObject) -> Option<String> {
     if object.custom_metadata.is_empty() {
         return None;

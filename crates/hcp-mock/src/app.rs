@@ -83,8 +83,10 @@ async fn serve(system: &System, req: Request<Incoming>, mapi: bool) -> Response<
         {
             Ok(caller) => caller,
             Err(fail) => {
+                // No or invalid credentials are 403 to HEAD too (§8.5: 302 is for a
+                // missing resource or a caller without permission).
                 drain(body).await;
-                return refuse(fail);
+                return mapi_fail(system, time::now_ms(), &fail);
             }
         };
         return mapi::handle(system, parts, body, &target, caller).await;

@@ -20,7 +20,7 @@ use crate::answer::Head;
 use crate::doc::escape;
 use crate::listing::change_time;
 use crate::objects::{Fail, StoredObject};
-use crate::rest::{self, MAX_FORM};
+use crate::rest;
 use crate::system::System;
 use crate::time;
 
@@ -75,7 +75,8 @@ pub(crate) async fn metadata(
     ns: usize,
 ) -> Result<Response<MockBody>, Fail> {
     let (key, file) = metadata_path(parts.uri.path())?;
-    let bytes = rest::read_body(parts, body, MAX_FORM as u64).await?;
+    // custom-metadata.xml is an annotation: as large as /rest allows one.
+    let bytes = rest::read_body(parts, body, system.max_object_size).await?;
     let now_ms = time::now_ms();
     let mut state = system.state();
     let namespace = state

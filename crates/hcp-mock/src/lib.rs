@@ -71,22 +71,24 @@
 //!   metadata with annotations, with the headers and status codes of reference §9:
 //!   - **conditional reads**: `If-Match`, `If-None-Match`, `If-Modified-Since`,
 //!     `If-Unmodified-Since` in RFC 9110's order (`304`/`412`), before `Range` (`206`,
-//!     `416`); a PUT with `If-None-Match: *` onto an existing object gets `412`;
+//!     `416`); a PUT with `If-None-Match: *` onto an existing object gets `412` (INFERRED from HTTP);
 //!   - **versioning** per namespace ([`NamespaceConfig::versioning`], off by default): a
 //!     PUT onto an existing object stores a new version (`201`, new `X-HCP-VersionId`;
 //!     `403` under retention or hold), `?version=<id>` reads one, `?version=list`
 //!     (`&deleted=true` for delete markers) lists them in HCP's `<versions>` format (its
-//!     last attributes and the oldest-first order INFERRED; `400` without versioning), a
+//!     last attributes and the oldest-first order INFERRED; `400` without versioning, INFERRED), a
 //!     DELETE keeps the old versions behind a delete marker (a listing with
 //!     `?deleted=true` shows the deleted object), `purge=true` removes every version;
 //!   - **`type=custom-metadata-info`**: HCP's `<annotations>` list (name, hash, change
-//!     time, size, `contentType` `unknown`), `204` without annotations;
+//!     time, size, `contentType` `unknown`), `204` without annotations (INFERRED, as for
+//!     `type=custom-metadata`);
 //!   - **`type=whole-object`**: GET returns data and annotation (`annotation=`, default
 //!     `default`) in the order `X-HCP-CustomMetadataFirst` asks, with `X-HCP-Size` the
 //!     data's size, `Content-Length` the sum, `X-HCP-CustomMetadataFirst` and
 //!     `X-HCP-CustomMetadataContentType`, and `Content-Type: application/octet-stream`
 //!     (INFERRED); PUT splits the body by `X-HCP-Size` (required, else `400`) and answers
-//!     `X-HCP-CustomMetadataHash` too.
+//!     `X-HCP-CustomMetadataHash` too (INFERRED; HCP's answer to a whole-object PUT is
+//!     not in the reference).
 //! - **`/proc`**: namespaces (`?single=true` for the Host's only), statistics from the
 //!   stored objects, retention classes, permissions.
 //! - **MAPI**: the replication service, links and their actions (a state machine per link;
@@ -95,7 +97,7 @@
 //!   by user" INFERRED), logs (mark, prepare, status, download, cancel), tenants and
 //!   chargeback reports; compact XML, `?prettyprint`, JSON on `Accept: application/json`;
 //!   HEAD is GET without the body, and `302` where GET would be `404` or `403`
-//!   (reference §8.5).
+//!   (reference §8.5; bad credentials stay `403`).
 //! - **Faults**: the kit's ([`HcpMock::server`]`().faults()`, node stop and start), and
 //!   silent idle closes of keep-alive connections with [`HcpConfig::idle_close`].
 //! - **Standalone**: the `storkit-hcp-mock` binary (`--help` lists its options) sets what

@@ -69,6 +69,7 @@ pub struct HcpClientBuilder {
     replica: Option<ReplicaChoice>,
     recheck_after: Duration,
     mapi_port: u16,
+    versioned: bool,
 }
 
 enum ReplicaChoice {
@@ -198,6 +199,17 @@ impl HcpClientBuilder {
         self
     }
 
+    /// The namespace keeps versions (default: false). On a versioned namespace a PUT onto
+    /// an existing object stores a new version instead of meeting `409`, so a resend could
+    /// store the object twice: PUTs are then never resent once they may have been sent (an
+    /// unknown outcome is an error), and a [resumed](crate::PutOptions::resumed) PUT first
+    /// asks (`HEAD`) whether the object is stored with the same hash and sends nothing if
+    /// it is (bytes and files; a stream cannot be hashed beforehand and is sent).
+    pub fn versioned(mut self, yes: bool) -> Self {
+        self.versioned = yes;
+        self
+    }
+
     /// How long the primary is skipped after it was found unavailable (default 30 s).
     pub fn replica_recheck_after(mut self, d: Duration) -> Self {
         self.recheck_after = d;
@@ -227,6 +239,7 @@ impl HcpClientBuilder {
                     replica: None,
                     recheck_after: self.recheck_after,
                     mapi_port: self.mapi_port,
+                    versioned: self.versioned,
                 };
                 Some((b.build()?, strategy))
             }
@@ -278,6 +291,7 @@ impl HcpClientBuilder {
                 interface: self.interface,
                 replica,
                 mapi_port: self.mapi_port,
+                versioned: self.versioned,
             }),
         })
     }
@@ -291,6 +305,7 @@ struct Inner {
     interface: Interface,
     replica: Option<Replica>,
     mapi_port: u16,
+    versioned: bool,
 }
 
 struct Replica {
@@ -345,6 +360,7 @@ impl HcpClient {
             replica: None,
             recheck_after: Duration::from_secs(30),
             mapi_port: P_MAPI,
+            versioned: false,
         }
     }
 
@@ -366,6 +382,11 @@ impl HcpClient {
     /// The port MAPI listens on.
     pub fn mapi_port(&self) -> u16 {
         self.inner.mapi_port
+    }
+
+    /// Whether the namespace was declared versioned ([`HcpClientBuilder::versioned`]).
+    pub fn is_versioned(&self) -> bool {
+        self.inner.versioned
     }
 
     /// The interface.
@@ -406,6 +427,7 @@ impl HcpClient {
                 interface: self.inner.interface,
                 replica: None,
                 mapi_port: self.inner.mapi_port,
+                versioned: self.inner.versioned,
             }),
         })
     }

@@ -55,6 +55,8 @@ const SPELLINGS: &[&str] = &[
     "X-HCP-ChangeTimeMilliseconds",
     "X-HCP-ChangeTimeString",
     "X-HCP-CustomMetadataFirst",
+    "X-HCP-CustomMetadataContentType",
+    "X-HCP-CustomMetadataHash",
     "X-HCP-Get-Replicated",
     // The default namespace (§9.1).
     "X-ArcServicedBySystem",

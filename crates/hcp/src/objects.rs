@@ -88,6 +88,31 @@ impl PutBody {
         self.len() == Some(0)
     }
 
+    /// The SHA-256 of what would be sent, before sending: bytes are hashed, a file is read
+    /// once; a stream cannot be read twice, so `None`.
+    async fn sha256_before_sending(&self) -> Result<Option<String>, Error> {
+        match &self.source {
+            Source::Bytes(b) => Ok(Some(sha256_of(b))),
+            Source::File { path, .. } => {
+                use tokio::io::AsyncReadExt as _;
+                let io =
+                    |e: io::Error| Error::config(format!("cannot read {}: {e}", path.display()));
+                let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+                let mut hasher = Sha256::new();
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = file.read(&mut buf).await.map_err(io)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(buf.get(..n).unwrap_or_default());
+                }
+                Ok(Some(crate::hashing::hcp_sha256(&hasher.finalize())))
+            }
+            Source::Stream(..) => Ok(None),
+        }
+    }
+
     /// The core body for one system, and the state that hashes it while it is sent.
     /// Bytes and files can be produced again (for the replica); a stream only once.
     fn to_body(&self) -> Result<(Body, Arc<HashState>, Option<String>), Error> {
@@ -583,8 +608,19 @@ impl HcpClient {
         body: &PutBody,
         options: &PutOptions,
     ) -> Result<PutResult, Error> {
+        if options.resumed
+            && self.is_versioned()
+            && let Some(computed) = body.sha256_before_sending().await?
+            && let Some(head) = self.stored_with_hash(path, &computed).await?
+        {
+            // Stored by the run this one resumes: a second PUT would add a version.
+            return Ok(self.recovered_put(path, head.headers(), self.served(&head)));
+        }
         let (body, state, known_hash) = body.to_body()?;
-        let request = options.apply(Request::put(object_path(path)).body(body));
+        let mut request = options.apply(Request::put(object_path(path)).body(body));
+        if self.is_versioned() {
+            request = request.idempotent(false);
+        }
         let r = self.send(request).await?;
         let computed = || known_hash.clone().unwrap_or_else(|| state.finish().0);
         if conflict_may_be_ours(&r, options) {
@@ -631,28 +667,52 @@ impl HcpClient {
         r: &Response,
         computed: &str,
     ) -> Result<PutResult, Error> {
+        match self.stored_with_hash(path, computed).await? {
+            Some(head) => {
+                tracing::info!(
+                    path,
+                    "PUT resent after an unknown outcome met 409; the stored hash matches"
+                );
+                Ok(self.recovered_put(path, head.headers(), self.served(r)))
+            }
+            None => Err(status_error(r)),
+        }
+    }
+
+    /// The `HEAD` answer for `path` when it is stored with SHA-256 `computed`; `None` when
+    /// it is missing or holds other data.
+    pub(crate) async fn stored_with_hash(
+        &self,
+        path: &str,
+        computed: &str,
+    ) -> Result<Option<Response>, Error> {
         let head = self.send(Request::head(object_path(path))).await?;
-        if head.status() != StatusCode::OK {
-            return Err(status_error(r));
+        match head.status() {
+            StatusCode::OK => {
+                let stored = header(head.headers(), "x-hcp-hash").unwrap_or_default();
+                Ok(same_hash(&stored, computed).then_some(head))
+            }
+            StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(status_error(&head)),
         }
-        let stored = head.headers();
-        let stored_hash = header(stored, "x-hcp-hash").unwrap_or_default();
-        if !same_hash(&stored_hash, computed) {
-            return Err(status_error(r));
-        }
-        tracing::info!(
-            path,
-            "PUT resent after an unknown outcome met 409; the stored hash matches"
-        );
-        Ok(PutResult {
+    }
+
+    /// The result of a PUT found stored already (`stored`: the object's headers).
+    pub(crate) fn recovered_put(
+        &self,
+        path: &str,
+        stored: &HeaderMap,
+        served: Served,
+    ) -> PutResult {
+        PutResult {
             path: path.to_owned(),
-            hash: stored_hash,
+            hash: header(stored, "x-hcp-hash").unwrap_or_default(),
             etag: header(stored, "etag").map(unquote),
             version_id: header(stored, "x-hcp-versionid"),
             location: None,
-            served: self.served(r),
+            served,
             recovered: true,
-        })
+        }
     }
 
     /// [`get`](Self::get) on this system only.
@@ -821,7 +881,12 @@ impl HcpClient {
     /// `409 Conflict`, the stored object's hash decides: equal to the sent one, the first
     /// attempt stored it and the result says `recovered`; different, it is someone else's
     /// object and the 409 is returned as an error. A 409 to a first attempt is always an
-    /// error ([`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict)).
+    /// error ([`ErrorKind::Conflict`](storkit_core::ErrorKind::Conflict)). On a
+    /// namespace with versioning, declared with
+    /// [`versioned`](crate::HcpClientBuilder::versioned), a resend would store a second
+    /// version: the PUT is never resent once it may have been sent, and a
+    /// [`resumed`](PutOptions::resumed) PUT whose object is stored with the same hash sends
+    /// nothing.
     pub async fn put(
         &self,
         path: &str,

@@ -7,7 +7,9 @@
 //!   onto an existing object stores a new version there, and its
 //!   [`PutResult::version_id`](crate::PutResult::version_id) names it; a DELETE keeps the
 //!   old versions; [`DeleteOptions::purge`](crate::DeleteOptions::purge) removes them all.
-//!   Without versioning HCP answers the listing with `400`.
+//!   Without versioning the listing is an error (`400` in the mock; INFERRED). Declare
+//!   a versioned namespace ([`HcpClientBuilder::versioned`](crate::HcpClientBuilder::versioned)):
+//!   its PUTs are then never resent, since a resend would store a second version.
 //! - **Conditional reads** ([`HcpClient::get_if`], [`Conditions`]): `If-Match`,
 //!   `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since`; `304` and `412` are
 //!   answers ([`ConditionalRead`]), not errors.
@@ -211,7 +213,8 @@ pub struct WholeObject {
     /// namespaces.
     pub data: Bytes,
     /// The annotation; `None` when the object has no annotation of that name (HCP then
-    /// sends the data alone).
+    /// sends the data alone). An empty annotation cannot be told from none this way: it
+    /// reads as `None` too (ask [`HcpClient::custom_metadata_info`] to tell them apart).
     pub annotation: Option<Bytes>,
     /// The object's metadata, from the answer's headers.
     pub metadata: ObjectMetadata,
@@ -424,6 +427,21 @@ impl HcpClient {
     }
 
     /// [`put_whole_object`](Self::put_whole_object) on this system only.
+    /// Whether the object at `path` holds annotation `annotation` (the default one when
+    /// `None`) with exactly `xml` (none at all for an empty `xml`).
+    async fn annotation_is(
+        &self,
+        path: &str,
+        annotation: Option<&str>,
+        xml: &Bytes,
+    ) -> Result<bool, Error> {
+        let stored = self.get_custom_metadata_direct(path, annotation).await?;
+        Ok(match stored.xml {
+            Some(stored) => stored == *xml,
+            None => xml.is_empty(),
+        })
+    }
+
     async fn put_whole_object_direct(
         &self,
         path: &str,
@@ -432,6 +450,15 @@ impl HcpClient {
         xml: &Bytes,
         options: &PutOptions,
     ) -> Result<PutResult, Error> {
+        let computed = sha256_of(data);
+        if options.resumed
+            && self.is_versioned()
+            && let Some(head) = self.stored_with_hash(path, &computed).await?
+            && self.annotation_is(path, annotation, xml).await?
+        {
+            // Stored by the run this one resumes: a second PUT would add a version.
+            return Ok(self.recovered_put(path, head.headers(), self.served(&head)));
+        }
         let mut body = BytesMut::with_capacity(data.len() + xml.len());
         body.extend_from_slice(data);
         body.extend_from_slice(xml);
@@ -443,11 +470,18 @@ impl HcpClient {
         if let Some(a) = annotation {
             request = request.query("annotation", a);
         }
+        if self.is_versioned() {
+            request = request.idempotent(false);
+        }
         let r = self.send(request).await?;
-        let computed = sha256_of(data);
         if conflict_may_be_ours(&r, options) {
-            // As for a plain PUT: an earlier attempt may have stored it.
-            return self.settle_conflict(path, &r, &computed).await;
+            // As for a plain PUT: an earlier attempt may have stored it, data and
+            // annotation both; the same data under another annotation is still a 409.
+            let settled = self.settle_conflict(path, &r, &computed).await?;
+            if !self.annotation_is(path, annotation, xml).await? {
+                return Err(status_error(&r));
+            }
+            return Ok(settled);
         }
         if r.status() != StatusCode::CREATED {
             return Err(status_error(&r));
@@ -479,9 +513,10 @@ impl HcpClient {
 /// [`ReplicaStrategy`](crate::ReplicaStrategy) names, as the object calls do.
 impl HcpClient {
     /// The versions of the object at `path` that hold data (old ones and the current
-    /// one), as `?version=list` gives them (HCP lists them oldest first). An object
-    /// deleted with versioning on still has its old versions here. Without versioning
-    /// in the namespace HCP answers `400`, an error.
+    /// one), as `?version=list` gives them (oldest first in the mock; HCP's order is
+    /// INFERRED). An object deleted with versioning on still has its old versions here.
+    /// Without versioning in the namespace, the listing is an error (`400` in the mock;
+    /// INFERRED).
     pub async fn versions(&self, path: &str) -> Result<Vec<ObjectVersion>, Error> {
         let list = self.version_list(path, false).await?;
         Ok(list.versions.into_iter().filter(|v| !v.deleted).collect())
@@ -561,8 +596,10 @@ impl HcpClient {
     /// Stores `data` with annotation `annotation` (the default one when `None`) holding
     /// `xml` in one request (`type=whole-object`, `X-HCP-Size` giving the data's size).
     /// Both are checked against the hashes HCP returns (`X-HCP-Hash`,
-    /// `X-HCP-CustomMetadataHash`) in SHA-256 namespaces. A resend that meets `409` is
-    /// settled by the stored hash, as for [`put`](Self::put).
+    /// `X-HCP-CustomMetadataHash`, when HCP sends it; INFERRED) in SHA-256 namespaces. A
+    /// resend that meets `409` is settled by the stored data hash and annotation, as for
+    /// [`put`](Self::put); on a [versioned](crate::HcpClientBuilder::versioned) namespace
+    /// it is never resent.
     pub async fn put_whole_object(
         &self,
         path: &str,

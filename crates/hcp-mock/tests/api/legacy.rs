@@ -123,6 +123,18 @@ async fn data_and_metadata_without_credentials() {
             .unwrap()[..],
         b"<m>1</m>"
     );
+    // An annotation may be larger than a form body (64 KiB): it is stored like /rest's.
+    let large = format!("<m>{}</m>", "x".repeat(100 * 1024));
+    assert_eq!(
+        anonymous(&hcp, Method::PUT, custom, large.as_bytes())
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        anonymous(&hcp, Method::GET, custom, b"").await.body.len(),
+        large.len()
+    );
     assert_eq!(
         anonymous(&hcp, Method::DELETE, custom, b"").await.status,
         200

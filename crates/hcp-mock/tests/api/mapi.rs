@@ -405,15 +405,17 @@ async fn head_is_get_without_a_body_and_302_when_missing_or_forbidden() {
         assert_eq!(head.status, 302, "{path}");
         assert!(head.header("x-hcp-errormessage").is_some());
     }
-    // Without permission: 403 to GET, 302 to HEAD.
+    // Invalid credentials: 403 to GET and to HEAD alike (§8.5).
     let wrong = format!("HCP {}", token("service", "wrong"));
     let url = hcp.mapi(0, "/mapi/tenants");
     let headers = [("host", ADMIN), ("authorization", wrong.as_str())];
     assert_eq!(hcp.send(Method::GET, &url, &headers, b"").await.status, 403);
     assert_eq!(
         hcp.send(Method::HEAD, &url, &headers, b"").await.status,
-        302
+        403
     );
+    // Without permission (a tenant-level account on a system resource): 403 to GET, 302
+    // to HEAD.
     let n = format!("HCP {}", token("n", "n01"));
     let tenant_user = [("host", "m.hcp1.example"), ("authorization", n.as_str())];
     let links = hcp.mapi(0, "/mapi/services/replication/links");

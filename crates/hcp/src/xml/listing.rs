@@ -120,6 +120,13 @@ pub fn decode_listing(body: &[u8]) -> Result<DirectoryListing, Error> {
     })
 }
 
+/// The name an entry's `urlName` (percent-encoded) stands for; `None` when it does not
+/// decode, so that a name is never taken for another (the encoded form would address
+/// `a%2520b` where the object is `a b`).
+pub(crate) fn name_from_url_name(url_name: &str) -> Option<String> {
+    storkit_core::encode::percent_decode(url_name)
+}
+
 /// One `<entry>` of a listing (directory or version listing).
 pub(crate) fn entry(e: &Element) -> Entry {
     let text = |k: &str| e.attr(k).and_then(non_empty);
@@ -127,7 +134,7 @@ pub(crate) fn entry(e: &Element) -> Entry {
     let url_name = text("urlName");
     Entry {
         name: text("utf8Name")
-            .or_else(|| url_name.clone())
+            .or_else(|| url_name.as_deref().and_then(name_from_url_name))
             .unwrap_or_default(),
         url_name,
         kind: e
@@ -249,13 +256,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_url_name_that_does_not_decode_gives_no_name_rather_than_another() {
+        let l = decode_listing(
+            br#"<directory><entry urlName="100%" type="object"/><entry urlName="%E4%B8" type="object"/></directory>"#,
+        )
+        .unwrap();
+        for e in &l.entries {
+            assert_eq!(e.name, "", "{e:?}");
+            assert!(e.url_name.is_some());
+        }
+    }
+
+    #[test]
     fn sparse_entries() {
         let l = decode_listing(
             br#"<directory><entry urlName="a%20b" type="thing" hash="SHA-256 abcd" etag="&quot;ab&quot;"/><entry/></directory>"#,
         )
         .unwrap();
         assert_eq!(l.path, None);
-        assert_eq!(l.entries[0].name, "a%20b");
+        assert_eq!(l.entries[0].name, "a b");
         assert_eq!(l.entries[0].kind, ObjectKind::Other("thing".into()));
         assert_eq!(l.entries[0].hash.as_ref().unwrap().hex(), "ABCD");
         assert_eq!(l.entries[0].etag.as_deref(), Some("ab"));

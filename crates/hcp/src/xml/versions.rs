@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use storkit_core::Error;
 
-use super::listing::{Entry, entry};
+use super::listing::{Entry, entry, name_from_url_name};
 use super::{Element, expect_root, non_empty, parse, parse_bool, parse_int};
 
 /// An object version's id: `X-HCP-VersionId`, a listing's `version`. HCP hands them out
@@ -116,7 +116,11 @@ fn version(e: &Element) -> Option<ObjectVersion> {
         // The documented template's spelling.
         entry.url_name = e.attr("urlname").and_then(non_empty);
         if entry.name.is_empty() {
-            entry.name = entry.url_name.clone().unwrap_or_default();
+            entry.name = entry
+                .url_name
+                .as_deref()
+                .and_then(name_from_url_name)
+                .unwrap_or_default();
         }
     }
     let deleted = entry
@@ -187,7 +191,8 @@ pub(crate) mod tests {
         assert_eq!(second.entry.etag.as_deref(), Some("abc"));
         let marker = &l.versions[2];
         assert!(marker.deleted);
-        assert_eq!(marker.entry.name, "a%20b.txt");
+        // Only urlName: the name is what it encodes, never the encoded form.
+        assert_eq!(marker.entry.name, "a b.txt");
     }
 
     fn escape(s: &str) -> String {

@@ -27,8 +27,10 @@ async fn versioned(nodes: &[u8]) -> (HcpMock, HcpClient) {
     .await
     .unwrap();
     let c = builder_for(&mock, &mock.namespace_fqdn("m", "v1"))
+        .versioned(true)
         .build()
         .unwrap();
+    assert!(c.is_versioned());
     (mock, c)
 }
 
@@ -399,4 +401,102 @@ async fn whole_objects_in_one_request() {
         }
         other => panic!("{other:?} / {e}"),
     }
+}
+
+#[tokio::test]
+async fn on_a_versioned_namespace_a_put_is_never_stored_twice() {
+    let (mock, c) = versioned(&[205]).await;
+    // The answer is lost: a resend would store a second version, so none is made and
+    // the unknown outcome is the caller's to settle.
+    mock.server().faults().add(
+        Fault::new(FaultAction::LoseResponse)
+            .on_method(Method::PUT)
+            .times(1),
+    );
+    let path = "/rest/lost.txt";
+    c.put(path, "This is an example", &PutOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(mock.object_versions("v1", path).len(), 1);
+    let puts = || {
+        mock.server()
+            .log()
+            .count_where(|e| e.method == Method::PUT && e.path == path)
+    };
+    assert_eq!(puts(), 1);
+
+    // Resumed with the same bytes: found stored by its hash, nothing sent.
+    let resumed = c
+        .put(
+            path,
+            "This is an example",
+            &PutOptions::default().resumed(true),
+        )
+        .await
+        .unwrap();
+    assert!(resumed.recovered, "{resumed:?}");
+    assert_eq!(resumed.hash, EXAMPLE_HASH);
+    assert_eq!((puts(), mock.object_versions("v1", path).len()), (1, 1));
+
+    // A file is hashed before sending, the same way.
+    let dir = std::env::temp_dir().join(format!("storkit-hcp-versioned-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("example.txt");
+    std::fs::write(&file, "This is an example").unwrap();
+    let body = storkit_hcp::PutBody::file(&file).await.unwrap();
+    let resumed = c
+        .put(path, body, &PutOptions::default().resumed(true))
+        .await
+        .unwrap();
+    assert!(resumed.recovered);
+    assert_eq!(puts(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Resumed with other bytes: a new version, as asked.
+    let other = c
+        .put(path, "other bytes", &PutOptions::default().resumed(true))
+        .await
+        .unwrap();
+    assert!(!other.recovered);
+    assert_eq!((puts(), mock.object_versions("v1", path).len()), (2, 2));
+}
+
+#[tokio::test]
+async fn a_resent_whole_object_put_is_settled_by_its_data_and_its_annotation() {
+    let mock = system(&[206]).await;
+    let c = client(&mock);
+    // Someone stored the same data under another annotation: the 409 the resend meets is
+    // not this PUT's doing.
+    c.put_whole_object(
+        "/rest/w",
+        "same data",
+        None,
+        "<theirs/>",
+        &PutOptions::default(),
+    )
+    .await
+    .unwrap();
+    let e = c
+        .put_whole_object(
+            "/rest/w",
+            "same data",
+            None,
+            "<mine/>",
+            &PutOptions::default().resumed(true),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    // Data and annotation both as sent: settled.
+    let ok = c
+        .put_whole_object(
+            "/rest/w",
+            "same data",
+            None,
+            "<theirs/>",
+            &PutOptions::default().resumed(true),
+        )
+        .await
+        .unwrap();
+    assert!(ok.recovered);
 }
