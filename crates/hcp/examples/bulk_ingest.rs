@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use storkit_example_cli::Args;
 use storkit_hcp::{BulkEvent, BulkIngest, Outcome, PathBuilder};
 use storkit_hcp_mock::{HcpConfig, HcpMock};
 
@@ -54,8 +55,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let usage = format!("{USAGE}\n{}", cli::CONNECTION_USAGE);
     let mut flags = cli::CONNECTION_FLAGS.to_vec();
     flags.extend(["dir", "files", "concurrency", "path", "journal"]);
-    let args = cli::Args::parse(&flags, &["insecure"], &usage);
-    let conn = args.connection("n", "n01");
+    let args = Args::parse(&flags, &["insecure"], &usage);
+    let conn = cli::connection(&args, "n", "n01");
     let count: usize = args.number("files", 200);
     let concurrency: usize = args.number("concurrency", 32);
     let initial_path = args.or("path", "/rest/bulk");

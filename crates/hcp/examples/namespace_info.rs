@@ -20,6 +20,7 @@ mod pyfmt;
 use std::error::Error;
 
 use pyfmt::Py;
+use storkit_example_cli::Args;
 use storkit_hcp::xml::proc::{NamespaceSettings, PermissionSet, RetentionClass};
 use storkit_hcp_mock::{HcpConfig, HcpMock};
 
@@ -37,8 +38,8 @@ fn main() {
 #[tokio::main]
 async fn run() -> Result<(), Box<dyn Error>> {
     let usage = format!("{USAGE}\n{}", cli::CONNECTION_USAGE);
-    let args = cli::Args::parse(&cli::CONNECTION_FLAGS, &["insecure"], &usage);
-    let conn = args.connection("n", "n01");
+    let args = Args::parse(&cli::CONNECTION_FLAGS, &["insecure"], &usage);
+    let conn = cli::connection(&args, "n", "n01");
 
     let mut _mock = None;
     let builder = match &conn.fqdn {

@@ -33,6 +33,7 @@ use std::error::Error;
 use std::time::Duration;
 
 use pyfmt::Py;
+use storkit_example_cli::Args;
 use storkit_hcp::mapi::Mapi;
 use storkit_hcp::mapi_types::{LinkAction, LinkType};
 use storkit_hcp::{GetOptions, HcpClient, HcpClientBuilder, ReplicaStrategy};
@@ -72,8 +73,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         "replica-fqdn",
         "object",
     ]);
-    let args = cli::Args::parse(&flags, &["insecure", "change"], &usage);
-    let conn = args.connection("n", "n01");
+    let args = Args::parse(&flags, &["insecure", "change"], &usage);
+    let conn = cli::connection(&args, "n", "n01");
     let admin_user = args.or("admin-user", "service");
     let admin_password = args.or("admin-password", "service01");
     let link = args.or("link", "hcp1--<-->--hcp2");

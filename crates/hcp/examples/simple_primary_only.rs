@@ -34,6 +34,7 @@ use std::path::PathBuf;
 
 use pyfmt::Py;
 use storkit_core::http::Method;
+use storkit_example_cli::Args;
 use storkit_hcp::client::RawResponse;
 use storkit_hcp::{
     ErrorKind, HcpAuth, HcpClient, HcpError, HcpErrorExt, PutBody, PutOptions, Served,
@@ -58,8 +59,8 @@ fn main() {
 #[tokio::main]
 async fn run() -> Result<(), Box<dyn Error>> {
     let usage = format!("{USAGE}\n{}", cli::CONNECTION_USAGE);
-    let args = cli::Args::parse(&cli::CONNECTION_FLAGS, &["insecure", "debug"], &usage);
-    let conn = args.connection("n", "n01");
+    let args = Args::parse(&cli::CONNECTION_FLAGS, &["insecure", "debug"], &usage);
+    let conn = cli::connection(&args, "n", "n01");
     if args.on("debug") {
         // As the sample's P_DEBUG: the SDK's own log, here through `tracing`.
         tracing_subscriber::fmt()

@@ -19,8 +19,6 @@
 //!   --remote-model "VSP G900" --remote-serial 420000 --ca-file arrays-ca.pem
 //! ```
 
-#[path = "support/args.rs"]
-mod args;
 #[path = "support/seed.rs"]
 mod seed;
 
@@ -30,6 +28,7 @@ use std::process::ExitCode;
 
 use seed::Failure;
 use storkit_core::http::Uri;
+use storkit_example_cli::Args;
 use storkit_hitachi_block::remote_storage::{RegisterRemoteStorage, RemoteStorage};
 use storkit_hitachi_block::{HitachiClient, Session, TlsPolicy};
 use storkit_hitachi_block_mock::{ArrayConfig, HitachiMock};
@@ -71,7 +70,7 @@ struct Sessions {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = args::Args::parse(
+    let args = Args::parse(
         &[
             "local-url",
             "local-user",
@@ -179,8 +178,8 @@ async fn finally(local: &HitachiClient, remote: &HitachiClient, sessions: &Sessi
 
 /// The two sides from the arguments; with no `--local-url`, two mock arrays started here
 /// (returned, to be kept alive) and trusted by certificate pin.
-async fn prepare(args: &args::Args) -> Result<(Side, Side, Vec<HitachiMock>), Box<dyn Error>> {
-    let tls = args.tls(USAGE);
+async fn prepare(args: &Args) -> Result<(Side, Side, Vec<HitachiMock>), Box<dyn Error>> {
+    let tls = args.tls("the server's certificate");
     let side = |prefix: &str, user: &str, password: &str, serial: u64| Side {
         url: args
             .get(&format!("{prefix}-url"))
@@ -189,7 +188,7 @@ async fn prepare(args: &args::Args) -> Result<(Side, Side, Vec<HitachiMock>), Bo
         user: args.or(&format!("{prefix}-user"), user),
         password: args.or(&format!("{prefix}-password"), password),
         model: args.or(&format!("{prefix}-model"), "VSP G900"),
-        serial: args.number(&format!("{prefix}-serial"), serial, USAGE),
+        serial: args.number(&format!("{prefix}-serial"), serial),
         tls: tls.clone().unwrap_or_default(),
     };
     let mut local = side("local", "local_user", "local_pass", 410_000);

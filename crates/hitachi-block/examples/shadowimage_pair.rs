@@ -17,8 +17,6 @@
 //!   --pin-sha256 AB:CD:...
 //! ```
 
-#[path = "support/args.rs"]
-mod args;
 #[path = "support/seed.rs"]
 mod seed;
 
@@ -27,6 +25,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use seed::Failure;
+use storkit_example_cli::Args;
 use storkit_hitachi_block::jobs::AffectedResource;
 use storkit_hitachi_block::local_copy::{CreateLocalClonePair, LocalClonePair, LocalCopyAction};
 use storkit_hitachi_block::{HitachiClient, Session, TlsPolicy};
@@ -66,7 +65,7 @@ struct SessionState {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = args::Args::parse(
+    let args = Args::parse(
         &[
             "url",
             "user",
@@ -86,8 +85,8 @@ async fn main() -> ExitCode {
     let pair = Pair {
         group: args.or("copy-group-name", "SI_347"),
         name: args.or("copy-pair-name", "p_347-348"),
-        pvol: args.number("pvol-ldev-id", 347, USAGE),
-        svol: args.number("svol-ldev-id", 348, USAGE),
+        pvol: args.number("pvol-ldev-id", 347),
+        svol: args.number("svol-ldev-id", 348),
     };
     // Keep the mock, if started here, alive for the whole run.
     let (client, _mock) = match prepare(&args).await {
@@ -168,14 +167,12 @@ async fn finally(client: &HitachiClient, state: &SessionState) -> ExitCode {
 
 /// The client from the arguments; with no `--url`, a mock array started here (returned,
 /// to be kept alive) and trusted by certificate pin.
-async fn prepare(
-    args: &args::Args,
-) -> Result<(HitachiClient, Option<HitachiMock>), Box<dyn Error>> {
+async fn prepare(args: &Args) -> Result<(HitachiClient, Option<HitachiMock>), Box<dyn Error>> {
     let user = args.or("user", "user1");
     let password = args.or("password", "pass1");
     let model = args.or("model", "VSP G900");
-    let serial: u64 = args.number("serial", 410_000, USAGE);
-    let mut tls = args.tls(USAGE);
+    let serial: u64 = args.number("serial", 410_000);
+    let mut tls = args.tls("the server's certificate");
 
     let mut mock = None;
     let url = match args.get("url") {

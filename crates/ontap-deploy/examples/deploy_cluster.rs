@@ -59,6 +59,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use storkit_core::http::Method;
+use storkit_example_cli::Args;
 use storkit_ontap_deploy::model::{
     Availability, ClusterUpdate, CredentialKind, DeployRequest, DnsInfo, HostBatch,
     HostRegistration, HypervisorType, InstanceType, Job, NetworkPurpose, NetworkUpdate, NewCluster,
@@ -214,7 +215,7 @@ impl Created {
 #[tokio::main]
 async fn main() -> ExitCode {
     let usage = format!("{USAGE}\n{}", cli::TLS_USAGE);
-    let args = cli::Args::parse(&VALUE_FLAGS, &SWITCHES, &usage);
+    let args = Args::parse(&VALUE_FLAGS, &SWITCHES, &usage);
     let real = args.get("url").is_some();
     let env = Env::from_args(&args, real);
     let user = args.or("user", "admin");
@@ -236,7 +237,7 @@ async fn main() -> ExitCode {
                 eprintln!("Not confirmed: nothing was sent. Add --yes to go ahead.");
                 return ExitCode::from(2);
             }
-            (None, url.to_owned(), args.tls())
+            (None, url.to_owned(), args.tls("Deploy's certificate"))
         }
         None => {
             if args.has_tls_flags() {
@@ -832,7 +833,7 @@ fn parse_capacity(text: &str) -> Option<u64> {
 
 /// Reads the environment flags; with `real`, the ones without a default are required.
 struct Flags<'a> {
-    args: &'a cli::Args,
+    args: &'a Args,
     real: bool,
     missing: Vec<&'static str>,
 }
@@ -908,7 +909,7 @@ impl Env {
     /// The environment from the flags. Against a real Deploy nothing is made up: a missing
     /// flag is a usage error, listed with the others missing. Every request body is
     /// checked here, before anything is sent.
-    fn from_args(args: &cli::Args, real: bool) -> Env {
+    fn from_args(args: &Args, real: bool) -> Env {
         let mut f = Flags {
             args,
             real,

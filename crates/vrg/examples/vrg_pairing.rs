@@ -45,6 +45,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use storkit_core::TlsPolicy;
+use storkit_example_cli::Args;
 use storkit_vrg::model::{
     AlarmServer, AlarmServerInfo, DeleteFlag, DrExtParams, DrStrategy, DrVolume, NetInfo, NetType,
     PairStatus, PeerAddress, ProductionStrategy, ProductionVolume, VmStrategy, VmUuid, VolStatus,
@@ -128,7 +129,7 @@ struct Changes {
 #[tokio::main]
 async fn main() -> ExitCode {
     let usage = format!("{USAGE}\n{}", cli::TLS_USAGE);
-    let args = cli::Args::parse(
+    let args = Args::parse(
         &[
             "url",
             "user",
@@ -143,7 +144,7 @@ async fn main() -> ExitCode {
         &["insecure", "yes"],
         &usage,
     );
-    let lang = args.lang();
+    let lang = cli::lang(&args);
     let user = args.or("user", "admin");
     let password = args.or("password", "Huawei@123");
     let peer_user = args.or("peer-user", &user);
@@ -179,7 +180,12 @@ async fn main() -> ExitCode {
                 eprintln!("Not confirmed: nothing was sent. Add --yes to go ahead.");
                 return ExitCode::from(2);
             }
-            (None, url.to_owned(), peer_url.to_owned(), args.tls())
+            (
+                None,
+                url.to_owned(),
+                peer_url.to_owned(),
+                args.tls("the VRGs' certificates"),
+            )
         }
     };
 
