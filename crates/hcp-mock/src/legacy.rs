@@ -79,10 +79,7 @@ pub(crate) async fn metadata(
     let bytes = rest::read_body(parts, body, system.max_object_size).await?;
     let now_ms = time::now_ms();
     let mut state = system.state();
-    let namespace = state
-        .namespaces
-        .get_mut(ns)
-        .ok_or_else(|| Fail::forbidden("the namespace does not exist"))?;
+    let namespace = state.namespace_mut(ns)?;
     let missing = || Fail::not_found(format!("no object /fcfs_data/{key}"));
     let head_only = parts.method == Method::HEAD;
     match (file.as_str(), &parts.method) {

@@ -221,10 +221,7 @@ fn put(
 ) -> Result<Response<MockBody>, Fail> {
     let now_ms = time::now_ms();
     let mut state = system.state();
-    let namespace = state
-        .namespaces
-        .get_mut(ns)
-        .ok_or_else(|| Fail::forbidden("the namespace does not exist"))?;
+    let namespace = state.namespace_mut(ns)?;
     match query.get("type") {
         Some("directory") => {
             if key.is_empty() || namespace.entries.contains_key(key) {
@@ -480,10 +477,7 @@ fn get(
     let now_ms = time::now_ms();
     let head_only = parts.method == Method::HEAD;
     let state = system.state();
-    let namespace = state
-        .namespaces
-        .get(ns)
-        .ok_or_else(|| Fail::forbidden("the namespace does not exist"))?;
+    let namespace = state.namespace(ns)?;
     let show_deleted = flag(query, "deleted")?.unwrap_or(false);
     if namespace.is_directory(key) {
         if query.get("type").is_some() || query.get("version").is_some() {
@@ -635,10 +629,7 @@ fn delete(
 ) -> Result<Response<MockBody>, Fail> {
     let now_ms = time::now_ms();
     let mut state = system.state();
-    let namespace = state
-        .namespaces
-        .get_mut(ns)
-        .ok_or_else(|| Fail::forbidden("the namespace does not exist"))?;
+    let namespace = state.namespace_mut(ns)?;
     let ok = |system: &System| {
         let mut head = Head::data(system, now_ms);
         head.no_cache();
@@ -730,10 +721,7 @@ fn delete(
 fn post(system: &System, ns: usize, key: &str, query: &Query) -> Result<Response<MockBody>, Fail> {
     let now_ms = time::now_ms();
     let mut state = system.state();
-    let namespace = state
-        .namespaces
-        .get_mut(ns)
-        .ok_or_else(|| Fail::forbidden("the namespace does not exist"))?;
+    let namespace = state.namespace_mut(ns)?;
     let classes = namespace.config.retention_classes.clone();
     if namespace.is_directory(key) {
         return Err(Fail::bad_request(

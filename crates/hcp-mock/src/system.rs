@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::{HcpConfig, UserConfig};
 use crate::logs::Logs;
-use crate::objects::Namespace;
+use crate::objects::{Fail, Namespace};
 use crate::replication::Link;
 
 /// What a request's `Host` names.
@@ -27,6 +27,22 @@ pub(crate) struct State {
     pub(crate) namespaces: Vec<Namespace>,
     pub(crate) links: Vec<Link>,
     pub(crate) logs: Logs,
+}
+
+impl State {
+    /// Namespace `ns`; HCP's `403` when there is none (reference §9.3).
+    pub(crate) fn namespace(&self, ns: usize) -> Result<&Namespace, Fail> {
+        self.namespaces.get(ns).ok_or_else(no_namespace)
+    }
+
+    /// Namespace `ns`, to change; HCP's `403` when there is none.
+    pub(crate) fn namespace_mut(&mut self, ns: usize) -> Result<&mut Namespace, Fail> {
+        self.namespaces.get_mut(ns).ok_or_else(no_namespace)
+    }
+}
+
+fn no_namespace() -> Fail {
+    Fail::forbidden("the namespace does not exist")
 }
 
 /// Everything one mock system knows.
