@@ -15,7 +15,8 @@
 //! What vendor mocks share lives in small modules: [`router`] (method and path patterns,
 //! `404`/`405`), [`query`] (form and RFC 3986 query strings), [`limit`] (body size limit,
 //! `413`), [`multipart`] (`multipart/form-data` uploads), [`sessions`] (tokens with expiry)
-//! and [`jobs`] (jobs moving along a timeline, with long polls).
+//! and [`jobs`] (jobs moving along a timeline, with long polls); their tests share [`raw`] (a
+//! raw HTTP/1.1 client that writes every byte as built).
 //!
 //! ```
 //! use std::time::Duration;
@@ -73,6 +74,7 @@ pub mod limit;
 mod log;
 pub mod multipart;
 pub mod query;
+pub mod raw;
 pub mod reply;
 pub mod router;
 mod server;

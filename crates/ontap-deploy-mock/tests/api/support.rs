@@ -1,15 +1,17 @@
-//! A raw HTTP/1.1 client over TCP (one connection per request, `Connection: close`), so
-//! tests control every header and byte, and work on a paused Tokio clock.
+//! The kit's raw HTTP/1.1 client ([`storkit_mock::raw`]: one connection per request,
+//! `Connection: close`, so tests control every header and byte, and work on a paused Tokio
+//! clock) with Deploy's basic authentication and JSON shapes.
 
 use std::net::{IpAddr, SocketAddr};
+use std::ops::Deref;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
+use storkit_mock::raw::{self, RawReply, RawRequest};
 use storkit_ontap_deploy_mock::{DeployConfig, DeployMock};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 pub(crate) const USER: &str = "admin";
 pub(crate) const PASSWORD: &str = "Netapp1!";
@@ -37,21 +39,11 @@ pub(crate) fn basic(user: &str, password: &str) -> String {
 
 /// One request; the path is taken as given (add `/api/v3` with [`Req::api`]).
 #[derive(Debug, Clone)]
-pub(crate) struct Req {
-    method: &'static str,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
-}
+pub(crate) struct Req(RawRequest);
 
 impl Req {
     pub(crate) fn new(method: &'static str, path: &str) -> Self {
-        Self {
-            method,
-            path: path.to_owned(),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: None,
-        }
+        Self(RawRequest::new(method, path).header("Accept", "application/json"))
     }
 
     /// A request under `/api/v3`.
@@ -63,57 +55,32 @@ impl Req {
         self.body("application/json", body.to_string().into_bytes())
     }
 
-    pub(crate) fn body(mut self, content_type: &str, body: Vec<u8>) -> Self {
-        self.body = Some(body);
-        self.header("Content-Type", content_type)
+    pub(crate) fn body(self, content_type: &str, body: Vec<u8>) -> Self {
+        Self(self.0.body(content_type, body))
     }
 
-    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
+    pub(crate) fn header(self, name: &str, value: &str) -> Self {
+        Self(self.0.header(name, value))
     }
 
     pub(crate) fn auth(self, user: &str, password: &str) -> Self {
         self.header("Authorization", &basic(user, password))
     }
-
-    fn bytes(&self, host: SocketAddr) -> Vec<u8> {
-        let mut out = format!("{} {} HTTP/1.1\r\nHost: {host}\r\n", self.method, self.path);
-        for (name, value) in &self.headers {
-            out.push_str(&format!("{name}: {value}\r\n"));
-        }
-        let body = self.body.as_deref().unwrap_or_default();
-        if self.body.is_some() || matches!(self.method, "POST" | "PUT" | "PATCH") {
-            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        out.push_str("Connection: close\r\n\r\n");
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(body);
-        bytes
-    }
 }
 
-/// One answer.
+/// One answer: the kit's, with Deploy's JSON shapes.
 #[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
+pub(crate) struct Reply(RawReply);
+
+impl Deref for Reply {
+    type Target = RawReply;
+
+    fn deref(&self) -> &RawReply {
+        &self.0
+    }
 }
 
 impl Reply {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
     pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text()))
@@ -170,39 +137,14 @@ impl Reply {
 }
 
 pub(crate) async fn exchange(addr: SocketAddr, req: &Req) -> Reply {
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    exchange_on(&mut tcp, addr, req).await
+    Reply(raw::exchange(addr, &req.0).await.unwrap())
 }
 
 pub(crate) async fn exchange_on<S>(stream: &mut S, host: SocketAddr, req: &Req) -> Reply
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    stream.write_all(&req.bytes(host)).await.unwrap();
-    stream.flush().await.unwrap();
-    let mut raw = Vec::new();
-    // A server closing after the answer may reset rather than close: keep what came.
-    let _ = stream.read_to_end(&mut raw).await;
-    parse(&raw)
-}
-
-pub(crate) fn parse(raw: &[u8]) -> Reply {
-    let at = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(raw)));
-    let head = String::from_utf8(raw[..at].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap()[9..12].parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[at + 4..].to_vec(),
-    }
+    Reply(raw::exchange_on(stream, host, &req.0).await.unwrap())
 }
 
 /// A client of one mock, authenticated as the test user.
